@@ -1,0 +1,199 @@
+#include "core/store.h"
+
+#include <algorithm>
+#include <climits>
+#include <utility>
+
+namespace vtpmd {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+Error SqliteError(sqlite3* db, std::string_view what) {
+  const int code = sqlite3_errcode(db);
+  std::string message = std::string(what) + ": " + sqlite3_errmsg(db);
+  if (code == SQLITE_CONSTRAINT) return Error(ErrorCode::kAlreadyExists, std::move(message));
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return Error(ErrorCode::kUnavailable, std::move(message));
+  if (code == SQLITE_FULL || code == SQLITE_IOERR) return Error(ErrorCode::kUnavailable, std::move(message));
+  return Error(ErrorCode::kInternal, std::move(message));
+}
+
+}  // namespace
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      bind_status_(std::move(other.bind_status_)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = std::exchange(other.db_, nullptr);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    bind_status_ = std::move(other.bind_status_);
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK && bind_status_.ok()) {
+    bind_status_ = SqliteError(db_, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  if (text.size() > INT_MAX ||
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
+    if (bind_status_.ok()) bind_status_ = SqliteError(db_, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::Bind(int index, ByteView blob) {
+  // SQLite treats a null pointer as NULL; an empty blob must stay an empty blob.
+  static const std::uint8_t kEmpty = 0;
+  const void* data = blob.empty() ? &kEmpty : blob.data();
+  if (blob.size() > INT_MAX ||
+      sqlite3_bind_blob(stmt_, index, data, static_cast<int>(blob.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
+    if (bind_status_.ok()) bind_status_ = SqliteError(db_, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteError(db_, "bind");
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  if (!bind_status_.ok()) return bind_status_.error();
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error error = SqliteError(db_, "step");
+  sqlite3_reset(stmt_);
+  return error;
+}
+
+Status Statement::Run() {
+  VTPMD_ASSIGN_OR_RETURN(bool has_row, Step());
+  if (has_row) return Internal("statement returned rows where none were expected");
+  return Ok();
+}
+
+std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::Text(int column) const {
+  const auto* text = sqlite3_column_text(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+Bytes Statement::Blob(int column) const {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+  const int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr || size <= 0) return {};
+  return Bytes(data, data + size);
+}
+
+bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+int Statement::Changes() const { return sqlite3_changes(db_); }
+
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path,
+                                           std::span<const Migration> migrations) {
+  return OpenUri(path.string(), false, migrations);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenInMemory(std::span<const Migration> migrations) {
+  return OpenUri(":memory:", true, migrations);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenUri(const std::string& uri, bool in_memory,
+                                              std::span<const Migration> migrations) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  const int rc = sqlite3_open_v2(uri.c_str(), &db, flags, nullptr);
+  std::unique_ptr<Store> store(new Store(db));
+  if (rc != SQLITE_OK) return Unavailable("opening database " + uri + ": " + sqlite3_errstr(rc));
+  VTPMD_RETURN_IF_ERROR(store->Configure(in_memory));
+  VTPMD_RETURN_IF_ERROR(store->Migrate(migrations));
+  return store;
+}
+
+Store::~Store() { sqlite3_close_v2(db_); }
+
+Status Store::Configure(bool in_memory) {
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(db_, 0);
+  if (!in_memory) {
+    // WAL with synchronous=FULL: a committed transaction survives power loss and kill -9.
+    VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA journal_mode=WAL"));
+    VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA synchronous=FULL"));
+  }
+  VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA foreign_keys=ON"));
+  return ExecLocked("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+}
+
+Status Store::Migrate(std::span<const Migration> migrations) {
+  for (std::size_t i = 1; i < migrations.size(); ++i) {
+    if (migrations[i].version <= migrations[i - 1].version) return Internal("migrations are not in ascending order");
+  }
+  {
+    VTPMD_ASSIGN_OR_RETURN(auto stmt, Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    VTPMD_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    schema_version_ = has_row ? static_cast<int>(stmt.Int(0)) : 0;
+  }
+  const int newest_known = migrations.empty() ? 0 : migrations.back().version;
+  if (schema_version_ > newest_known) {
+    return FailedPrecondition("database schema version " + std::to_string(schema_version_) +
+                              " is newer than this vtpmd understands (" + std::to_string(newest_known) + ")");
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= schema_version_) continue;
+    Status applied = Transaction([&]() -> Status {
+      VTPMD_RETURN_IF_ERROR(ExecLocked(migration.sql));
+      VTPMD_ASSIGN_OR_RETURN(
+          auto record, Prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?, ?, strftime('%s','now'))"));
+      return record.Bind(1, std::int64_t{migration.version}).Bind(2, migration.name).Run();
+    });
+    if (!applied.ok()) {
+      return applied.error().WithContext("applying migration " + std::to_string(migration.version) + " " +
+                                         std::string(migration.name));
+    }
+    schema_version_ = migration.version;
+  }
+  return Ok();
+}
+
+Result<Statement> Store::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+    return SqliteError(db_, "prepare");
+  }
+  return Statement(db_, stmt);
+}
+
+Status Store::Exec(std::string_view sql) {
+  std::lock_guard lock(mu_);
+  return ExecLocked(sql);
+}
+
+Status Store::ExecLocked(std::string_view sql) {
+  const std::string text(sql);
+  char* message = nullptr;
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string detail = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    Error error = SqliteError(db_, "exec");
+    return Error(error.code(), "exec: " + detail);
+  }
+  return Ok();
+}
+
+}  // namespace vtpmd
