@@ -105,10 +105,13 @@ inline Status Ok() { return {}; }
 #define VTPMD_CONCAT(a, b) VTPMD_CONCAT_INNER(a, b)
 
 // Returns the error of `expr` from the enclosing function.
-#define VTPMD_RETURN_IF_ERROR(expr)                                   \
-  do {                                                                \
-    auto vtpmd_status_ = (expr);                                      \
-    if (!vtpmd_status_.ok()) return std::move(vtpmd_status_).error(); \
+#define VTPMD_RETURN_IF_ERROR(expr) VTPMD_RETURN_IF_ERROR_IMPL(VTPMD_CONCAT(vtpmd_status_, __LINE__), expr)
+// The line-unique name keeps -Wshadow quiet when a lambda using the macro sits
+// inside a function that uses it too.
+#define VTPMD_RETURN_IF_ERROR_IMPL(tmp, expr)   \
+  do {                                          \
+    auto tmp = (expr);                          \
+    if (!tmp.ok()) return std::move(tmp).error(); \
   } while (false)
 
 // Declares `lhs` from the value of `expr`, or returns its error.

@@ -1,0 +1,20 @@
+#pragma once
+// The `certificates` table: every certificate an issuer signs is recorded for
+// listing and later revocation.
+
+#include <string_view>
+
+#include "ca/issuer.h"
+#include "core/openssl.h"
+#include "core/result.h"
+#include "core/store.h"
+
+namespace vtpmd::ca {
+
+// `kind` says what the certificate is for: an issuer role name, "ek", ...
+Status RecordCertificate(Store& store, IssuerRole issuer, std::string_view kind, X509* certificate);
+
+// RFC 2253 text of the certificate's subject ("" for an empty subject).
+Result<std::string> SubjectText(X509* certificate);
+
+}  // namespace vtpmd::ca

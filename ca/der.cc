@@ -1,0 +1,70 @@
+#include "ca/der.h"
+
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
+
+#include <climits>
+#include <string>
+
+#include "core/openssl.h"
+
+namespace vtpmd::ca::der {
+namespace {
+
+using Asn1ObjectPtr = ossl::Owned<ASN1_OBJECT, ASN1_OBJECT_free>;
+using Asn1Utf8StringPtr = ossl::Owned<ASN1_UTF8STRING, ASN1_UTF8STRING_free>;
+
+// Runs an i2d_* encoder twice: once for the length, once into the buffer.
+template <typename T, typename Encoder>
+Result<Bytes> Encode(const T* object, Encoder encode, std::string_view what) {
+  const int length = encode(object, nullptr);
+  if (length <= 0) return ossl::LastError(what);
+  Bytes out(static_cast<std::size_t>(length));
+  unsigned char* cursor = out.data();
+  if (encode(object, &cursor) != length) return ossl::LastError(what);
+  return out;
+}
+
+Result<Bytes> Constructed(int tag, std::initializer_list<ByteView> elements) {
+  std::size_t content_size = 0;
+  for (ByteView element : elements) content_size += element.size();
+  if (content_size > INT_MAX / 2) return InvalidArgument("DER content too large");
+  const int content_length = static_cast<int>(content_size);
+  const int total = ASN1_object_size(1, content_length, tag);
+  if (total <= 0) return ossl::LastError("ASN1_object_size");
+  Bytes out(static_cast<std::size_t>(total));
+  unsigned char* cursor = out.data();
+  ASN1_put_object(&cursor, 1, content_length, tag, V_ASN1_UNIVERSAL);
+  for (ByteView element : elements) cursor = std::copy(element.begin(), element.end(), cursor);
+  return out;
+}
+
+}  // namespace
+
+Result<Bytes> ObjectIdentifier(std::string_view dotted_oid) {
+  const std::string text(dotted_oid);
+  Asn1ObjectPtr object(OBJ_txt2obj(text.c_str(), 1));
+  if (!object) return ossl::LastError("not a dotted OID: " + text, ErrorCode::kInvalidArgument);
+  return Encode(object.get(), i2d_ASN1_OBJECT, "i2d_ASN1_OBJECT");
+}
+
+Result<Bytes> Utf8String(std::string_view text) {
+  Asn1Utf8StringPtr value(ASN1_UTF8STRING_new());
+  if (!value) return ossl::LastError("ASN1_UTF8STRING_new");
+  VTPMD_RETURN_IF_ERROR(ossl::Check(
+      ASN1_STRING_set(value.get(), text.data(), static_cast<int>(text.size())), "ASN1_STRING_set"));
+  return Encode(value.get(), i2d_ASN1_UTF8STRING, "i2d_ASN1_UTF8STRING");
+}
+
+Result<Bytes> Integer(std::int64_t value) {
+  ossl::Asn1IntegerPtr integer(ASN1_INTEGER_new());
+  if (!integer) return ossl::LastError("ASN1_INTEGER_new");
+  VTPMD_RETURN_IF_ERROR(ossl::Check(ASN1_INTEGER_set_int64(integer.get(), value), "ASN1_INTEGER_set_int64"));
+  return Encode(integer.get(), i2d_ASN1_INTEGER, "i2d_ASN1_INTEGER");
+}
+
+Result<Bytes> Sequence(std::initializer_list<ByteView> elements) { return Constructed(V_ASN1_SEQUENCE, elements); }
+
+Result<Bytes> Set(std::initializer_list<ByteView> elements) { return Constructed(V_ASN1_SET, elements); }
+
+}  // namespace vtpmd::ca::der

@@ -1,0 +1,31 @@
+#pragma once
+// Strict JSON request decoding and JSON response encoding for the REST routes.
+// Bodies are untrusted: parsing never throws, depth is bounded, unknown fields
+// are refused (a typo must not silently fall back to a default).
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "server/http/http_types.h"
+
+namespace vtpmd::api {
+
+// Requires Content-Type application/json (415 otherwise) and a JSON object body.
+Result<boost::json::object> ParseJsonObject(const http::HttpRequest& request);
+// Same, but an empty body means an empty object (for POSTs whose fields are all optional).
+Result<boost::json::object> ParseOptionalJsonObject(const http::HttpRequest& request);
+
+Status RejectUnknownFields(const boost::json::object& object, std::initializer_list<std::string_view> allowed);
+Result<std::string> RequiredString(const boost::json::object& object, std::string_view key);
+Result<std::optional<std::string>> OptionalString(const boost::json::object& object, std::string_view key);
+Result<std::optional<std::int64_t>> OptionalInteger(const boost::json::object& object, std::string_view key);
+
+http::HttpResponse JsonResponse(unsigned status, const boost::json::value& body);
+
+}  // namespace vtpmd::api

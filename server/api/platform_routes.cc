@@ -1,0 +1,109 @@
+#include "server/api/platform_routes.h"
+
+#include <boost/json.hpp>
+
+#include "core/bytes.h"
+#include "core/openssl.h"
+#include "core/pcr_selection.h"
+#include "core/tpm_alg.h"
+#include "server/api/json_io.h"
+#include "server/api/tpm_json.h"
+
+namespace vtpmd::api {
+namespace {
+
+constexpr std::size_t kMinNonceBytes = 8;
+constexpr std::string_view kDefaultQuotePcrs = "sha256:0-23";
+
+Result<TPML_PCR_SELECTION> AllPcrsOfEveryBank(const vtpm::PlatformTpm& tpm) {
+  std::string text;
+  for (TPM2_ALG_ID bank : tpm.pcr_banks()) {
+    auto alg = tpm::HashAlgFromTpm(bank);
+    if (!alg.ok()) continue;  // banks we cannot hash are not reported
+    if (!text.empty()) text += '+';
+    text += std::string(HashAlgName(*alg)) + ":0-23";
+  }
+  return tpm::ParsePcrSelectionText(text);
+}
+
+Result<boost::json::object> EndorsementKeyJson(const app::PlatformEkCertificate& ek) {
+  VTPMD_ASSIGN_OR_RETURN(boost::json::object out, TpmKeyJson(ek.key_handle, ek.ek));
+  out["nv_index"] = HandleText(ek.nv_index);
+  out["certificate_status"] = app::EkCertificateStatusName(ek.status);
+  if (!ek.detail.empty()) out["certificate_detail"] = ek.detail;
+  if (ek.der) {
+    VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr cert, ossl::ParseCertificateDer(*ek.der));
+    VTPMD_ASSIGN_OR_RETURN(std::string pem, ossl::CertificatePem(cert.get()));
+    out["certificate_pem"] = pem;
+  }
+  return out;
+}
+
+Result<http::HttpResponse> DescribePlatform(const PlatformView& platform) {
+  vtpm::PlatformTpm& tpm = platform.tpm;
+  const vtpm::PlatformIdentity& identity = tpm.identity();
+  boost::json::array eks;
+  for (const auto& ek : platform.ek_certificates) {
+    VTPMD_ASSIGN_OR_RETURN(boost::json::object ek_json, EndorsementKeyJson(ek));
+    eks.push_back(std::move(ek_json));
+  }
+  VTPMD_ASSIGN_OR_RETURN(boost::json::object aik, TpmKeyJson(vtpm::kAikHandle, tpm.aik()));
+  VTPMD_ASSIGN_OR_RETURN(TPML_PCR_SELECTION all_pcrs, AllPcrsOfEveryBank(tpm));
+  VTPMD_ASSIGN_OR_RETURN(auto pcr_values, tpm.ReadPcrs(all_pcrs));
+  VTPMD_ASSIGN_OR_RETURN(boost::json::object pcrs, PcrValuesJson(pcr_values));
+  boost::json::object tpm_json{{"manufacturer", identity.manufacturer},
+                               {"manufacturer_id", HandleText(identity.manufacturer_id)},
+                               {"vendor", identity.vendor},
+                               {"firmware_version", std::to_string(identity.firmware_version >> 32) + "." +
+                                                        std::to_string(identity.firmware_version & 0xffffffff)},
+                               {"spec_revision", identity.spec_revision}};
+  return JsonResponse(200, boost::json::object{{"simulated", tpm.simulated()},
+                                               {"tcti", platform.tcti},
+                                               {"tpm", std::move(tpm_json)},
+                                               {"endorsement_keys", std::move(eks)},
+                                               {"attestation_key", std::move(aik)},
+                                               {"pcrs", std::move(pcrs)}});
+}
+
+Result<http::HttpResponse> QuotePlatform(const PlatformView& platform, const http::HttpRequest& request) {
+  VTPMD_ASSIGN_OR_RETURN(auto body, ParseJsonObject(request));
+  VTPMD_RETURN_IF_ERROR(RejectUnknownFields(body, {"nonce", "pcrs"}));
+  VTPMD_ASSIGN_OR_RETURN(std::string nonce_hex, RequiredString(body, "nonce"));
+  auto nonce = HexDecode(nonce_hex);
+  if (!nonce.ok()) return InvalidArgument("nonce: " + nonce.error().message());
+  if (nonce->size() < kMinNonceBytes || nonce->size() > vtpm::kMaxQualifyingData) {
+    return InvalidArgument("nonce must be 8 to 64 bytes (16 to 128 hex digits)");
+  }
+  VTPMD_ASSIGN_OR_RETURN(auto pcr_text, OptionalString(body, "pcrs"));
+  auto selection = tpm::ParsePcrSelectionText(pcr_text.value_or(std::string(kDefaultQuotePcrs)));
+  if (!selection.ok()) return InvalidArgument("pcrs: " + selection.error().message());
+
+  VTPMD_ASSIGN_OR_RETURN(vtpm::QuoteResult quote, platform.tpm.Quote(*nonce, *selection));
+  VTPMD_ASSIGN_OR_RETURN(boost::json::object pcrs, PcrValuesJson(quote.pcrs));
+  VTPMD_ASSIGN_OR_RETURN(boost::json::object aik, TpmKeyJson(vtpm::kAikHandle, platform.tpm.aik()));
+  return JsonResponse(200, boost::json::object{{"attest", Base64Encode(quote.attest)},
+                                               {"signature", Base64Encode(quote.signature)},
+                                               {"pcr_selection", tpm::PcrSelectionText(quote.selection)},
+                                               {"pcrs", std::move(pcrs)},
+                                               {"attestation_key", std::move(aik)},
+                                               {"simulated", platform.tpm.simulated()}});
+}
+
+}  // namespace
+
+Status AddPlatformRoutes(http::Router& router, const auth::Authorizer& authorizer, const PlatformView& platform) {
+  VTPMD_RETURN_IF_ERROR(router.Add("GET", "/v1/platform", [&](const http::HttpRequest& request, const http::PathParams&)
+                                        -> Result<http::HttpResponse> {
+    VTPMD_RETURN_IF_ERROR(authorizer.Require(request, auth::RoleSet::Any()));
+    return DescribePlatform(platform);
+  }));
+  VTPMD_RETURN_IF_ERROR(router.Add("POST", "/v1/platform/quote", [&](const http::HttpRequest& request, const http::PathParams&)
+                                               -> Result<http::HttpResponse> {
+    VTPMD_RETURN_IF_ERROR(authorizer.Require(
+        request, auth::RoleSet{auth::Role::kAdmin, auth::Role::kChallenger, auth::Role::kHost}));
+    return QuotePlatform(platform, request);
+  }));
+  return Ok();
+}
+
+}  // namespace vtpmd::api

@@ -1,0 +1,180 @@
+#include "server/app/application.h"
+
+#include <boost/json.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "ca/chain_verifier.h"
+#include "ca/key_algorithm.h"
+#include "ca/private_key.h"
+#include "core/file_io.h"
+#include "core/openssl.h"
+#include "schema/schema.h"
+#include "server/api/ca_routes.h"
+#include "server/api/system_routes.h"
+#include "server/api/token_routes.h"
+#include "server/app/data_key.h"
+#include "server/app/log.h"
+#include "server/app/platform_endorsement.h"
+
+namespace vtpmd::app {
+namespace {
+
+constexpr std::string_view kAdminTokenFile = "admin.token";
+constexpr std::string_view kRootCaFile = "root-ca.pem";
+constexpr std::size_t kMaxManufacturerRootsBytes = 4 * 1024 * 1024;
+
+Result<std::vector<ossl::X509Ptr>> LoadManufacturerRoots(const std::optional<std::filesystem::path>& path) {
+  if (!path) return std::vector<ossl::X509Ptr>();
+  VTPMD_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(*path, kMaxManufacturerRootsBytes));
+  auto roots = ca::ParsePemBundle(pem);
+  if (!roots.ok()) return roots.error().WithContext("manufacturer roots " + path->string());
+  return roots;
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+std::string ServerUrl(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return "https://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Application::~Application() = default;
+
+Result<std::unique_ptr<Application>> Application::Start(const Config& config) {
+  std::unique_ptr<Application> app(new Application(config));
+  VTPMD_ASSIGN_OR_RETURN(app->data_dir_, DataDirectory::OpenAndLock(config.data_dir));
+  auto store = Store::Open(app->data_dir_->File("vtpmd.db"), schema::Migrations());
+  if (!store.ok()) return store.error().WithContext("opening the store");
+  app->store_ = std::move(*store);
+  VTPMD_RETURN_IF_ERROR(app->OpenTrustChain());
+  app->tokens_ = std::make_unique<auth::TokenStore>(*app->store_, app->clock_, app->rng_);
+  app->authorizer_ = std::make_unique<auth::Authorizer>(*app->tokens_);
+  VTPMD_RETURN_IF_ERROR(app->EnsureAdminToken());
+  VTPMD_RETURN_IF_ERROR(app->BuildRoutes());
+  VTPMD_RETURN_IF_ERROR(app->StartServer());
+  return app;
+}
+
+Status Application::OpenTrustChain() {
+  vtpm::PlatformTpmOptions tpm_options{config_.platform_tpm, data_dir_->File("platform-tpm")};
+  auto platform = vtpm::PlatformTpm::Open(tpm_options);
+  if (!platform.ok()) return platform.error().WithContext("platform TPM (" + config_.platform_tpm + ")");
+  platform_ = std::move(*platform);
+  if (platform_->simulated()) {
+    Log(LogLevel::kWarning,
+        "SIMULATED platform TPM: vtpmd runs its own swtpm in " + tpm_options.runtime_dir.string() +
+            "; nothing this host attests is rooted in hardware. Use --platform-tpm device:/dev/tpmrm0 in production.");
+  }
+
+  auto data_key = LoadOrCreateDataKey(*store_, *platform_, clock_, rng_);
+  if (!data_key.ok()) return data_key.error();
+
+  auto algorithm = ca::KeyAlgorithmFromName(config_.ca_algorithm);
+  if (!algorithm.ok()) return algorithm.error().WithContext("--ca-algorithm");
+  ca::CaOptions ca_options;
+  ca_options.algorithm = *algorithm;
+  ca_options.tls_dns_names = config_.tls_dns_names;
+  ca_options.tls_ip_addresses = config_.tls_ip_addresses;
+  ca_options.simulated_platform = platform_->simulated();
+  ca_options.host_name = HostName();
+  auto hierarchy = ca::CaHierarchy::LoadOrCreate(*store_, *data_key, ca_options, clock_, rng_);
+  if (!hierarchy.ok()) return hierarchy.error().WithContext("CA hierarchy");
+  ca_ = std::move(*hierarchy);
+
+  VTPMD_ASSIGN_OR_RETURN(auto roots, LoadManufacturerRoots(config_.manufacturer_roots));
+  std::vector<X509*> root_ptrs;
+  for (const auto& root : roots) root_ptrs.push_back(root.get());
+  auto ek_certificates =
+      EstablishPlatformEkCertificates(*platform_, *ca_, *store_, root_ptrs, clock_, rng_);
+  if (!ek_certificates.ok()) return ek_certificates.error().WithContext("platform EK certificates");
+  for (const auto& ek : *ek_certificates) {
+    if (ek.status != EkCertificateStatus::kVerified) {
+      Log(LogLevel::kWarning, "platform EK certificate at NV " + std::to_string(ek.nv_index) + " is " +
+                                  std::string(EkCertificateStatusName(ek.status)) + ": " + ek.detail);
+    }
+  }
+  platform_view_ = std::make_unique<api::PlatformView>(
+      api::PlatformView{*platform_, config_.platform_tpm, std::move(*ek_certificates)});
+
+  VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* root, ca_->issuer(ca::IssuerRole::kRoot));
+  VTPMD_ASSIGN_OR_RETURN(std::string root_pem, ossl::CertificatePem(root->certificate.get()));
+  return data_dir_->WriteFileAtomically(kRootCaFile, root_pem, 0644);
+}
+
+Status Application::EnsureAdminToken() {
+  VTPMD_ASSIGN_OR_RETURN(std::size_t admins, tokens_->CountActive(auth::Role::kAdmin));
+  if (admins > 0) return Ok();
+  VTPMD_ASSIGN_OR_RETURN(auth::IssuedToken token, tokens_->Issue(auth::Role::kAdmin, "bootstrap admin", std::nullopt));
+  VTPMD_RETURN_IF_ERROR(data_dir_->WriteFileAtomically(kAdminTokenFile, AsChars(token.token.view()), 0600));
+  Log(LogLevel::kInfo, "created the first admin token: " + std::filesystem::absolute(data_dir_->File(kAdminTokenFile)).string());
+  return Ok();
+}
+
+Status Application::BuildRoutes() {
+  VTPMD_RETURN_IF_ERROR(api::AddSystemRoutes(router_, metrics_));
+  VTPMD_RETURN_IF_ERROR(api::AddTokenRoutes(router_, *authorizer_, *tokens_));
+  VTPMD_RETURN_IF_ERROR(api::AddCaRoutes(router_, *ca_));
+  VTPMD_RETURN_IF_ERROR(api::AddPlatformRoutes(router_, *authorizer_, *platform_view_));
+  const double simulated = platform_->simulated() ? 1.0 : 0.0;
+  return metrics_.RegisterGauge("vtpmd_platform_tpm_simulated",
+                                "1 when the platform TPM is vtpmd's own swtpm rather than hardware",
+                                [simulated] { return simulated; });
+}
+
+Status Application::StartServer() {
+  VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* tls, ca_->issuer(ca::IssuerRole::kHostTls));
+  VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* root, ca_->issuer(ca::IssuerRole::kRoot));
+  VTPMD_ASSIGN_OR_RETURN(std::string leaf_pem, ossl::CertificatePem(tls->certificate.get()));
+  VTPMD_ASSIGN_OR_RETURN(std::string root_pem, ossl::CertificatePem(root->certificate.get()));
+  VTPMD_ASSIGN_OR_RETURN(SecretBytes key_pem, ca::ExportPkcs8Pem(tls->private_key.get()));
+
+  http::ServerOptions options;
+  options.host = config_.listen_host;
+  options.port = config_.listen_port;
+  options.threads = config_.threads;
+  options.limits.header_limit = config_.header_limit;
+  options.limits.body_limit = config_.body_limit;
+  options.limits.read_timeout = config_.read_timeout;
+  options.limits.idle_timeout = config_.idle_timeout;
+  options.limits.max_pipelined = config_.max_pipelined;
+  options.limits.max_connections = config_.max_connections;
+  options.tls.certificate_chain_pem = leaf_pem + root_pem;
+  options.tls.private_key_pem = std::move(key_pem);
+
+  const http::Router& router = router_;
+  auto server = http::HttpsServer::Create(
+      std::move(options), [&router](const http::HttpRequest& request) { return router.Dispatch(request); },
+      config_.access_log ? &access_log_ : nullptr, &metrics_);
+  if (!server.ok()) return server.error().WithContext("listening on " + config_.listen_host);
+  server_ = std::move(*server);
+
+  const std::string url = ServerUrl(config_.listen_host, server_->port());
+  Log(LogLevel::kInfo, "vtpmd " VTPMD_VERSION " serving on " + url);
+  if (!config_.ready_file) return Ok();
+  boost::json::object ready{
+      {"url", url},
+      {"port", server_->port()},
+      {"admin_token_file", std::filesystem::absolute(data_dir_->File(kAdminTokenFile)).string()},
+      {"root_ca_file", std::filesystem::absolute(data_dir_->File(kRootCaFile)).string()},
+      {"simulated", platform_->simulated()}};
+  std::ofstream out(*config_.ready_file, std::ios::trunc);
+  out << boost::json::serialize(ready) << '\n';
+  if (!out.flush()) return Unavailable("cannot write ready file " + config_.ready_file->string());
+  return Ok();
+}
+
+void Application::Run() {
+  server_->Run();
+  Log(LogLevel::kInfo, "vtpmd stopped");
+}
+
+}  // namespace vtpmd::app

@@ -1,0 +1,44 @@
+#pragma once
+// vtpmd's configuration: built-in defaults, then an optional JSON config file, then
+// command-line flags, each overriding the one before. Validated once, at start.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace vtpmd::app {
+
+struct Config {
+  std::filesystem::path data_dir = "vtpmd-data";
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8443;
+  // "simulated" starts vtpmd's own swtpm; anything else is a tpm2-tss TCTI string.
+  std::string platform_tpm = "simulated";
+  std::string ca_algorithm = "ecdsa-p256";
+  std::vector<std::string> tls_dns_names = {"localhost"};
+  std::vector<std::string> tls_ip_addresses = {"127.0.0.1", "::1"};
+  // PEM bundle of TPM manufacturer roots that platform EK certificates must chain to.
+  std::optional<std::filesystem::path> manufacturer_roots;
+  unsigned threads = 0;
+  std::size_t header_limit = 8 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds idle_timeout{30};
+  std::size_t max_pipelined = 8;
+  std::size_t max_connections = 4096;
+  bool access_log = true;
+  // Written once the server listens: {"url": ..., "port": ..., "admin_token_file": ...}.
+  std::optional<std::filesystem::path> ready_file;
+};
+
+// Returns the config, or an InvalidArgument error that names the offending flag or key.
+// `--help` yields FailedPrecondition carrying the usage text.
+Result<Config> ParseConfig(int argc, const char* const argv[]);
+std::string ConfigUsage();
+
+}  // namespace vtpmd::app

@@ -1,0 +1,33 @@
+#pragma once
+// The data directory: created 0700, and locked so that two vtpmd processes never
+// share one store or one simulated platform TPM.
+
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace vtpmd::app {
+
+class DataDirectory {
+ public:
+  static Result<std::unique_ptr<DataDirectory>> OpenAndLock(const std::filesystem::path& path);
+  ~DataDirectory();
+  DataDirectory(const DataDirectory&) = delete;
+  DataDirectory& operator=(const DataDirectory&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path File(std::string_view name) const { return path_ / name; }
+
+  // Replaces `name` atomically (write to a temporary, fsync, rename) with the given mode.
+  Status WriteFileAtomically(std::string_view name, std::string_view contents, unsigned mode) const;
+
+ private:
+  DataDirectory(std::filesystem::path path, int lock_fd) : path_(std::move(path)), lock_fd_(lock_fd) {}
+
+  std::filesystem::path path_;
+  int lock_fd_;
+};
+
+}  // namespace vtpmd::app

@@ -1,0 +1,57 @@
+#pragma once
+// Bearer tokens. A token reads "vtpmd_<id>_<secret>": the id finds the record, and
+// only SHA-256(secret) is stored, so a leaked database reveals no usable token.
+// Secrets carry 256 bits of entropy, which is why a plain hash (no slow KDF) suffices.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "core/secret_bytes.h"
+#include "core/store.h"
+#include "server/auth/role.h"
+
+namespace vtpmd::auth {
+
+struct TokenInfo {
+  std::string id;
+  Role role;
+  std::string label;
+  std::int64_t created_at;
+  std::optional<std::int64_t> expires_at;
+  std::optional<std::int64_t> revoked_at;
+};
+
+struct IssuedToken {
+  TokenInfo info;
+  SecretBytes token;  // the full bearer string; shown once, never stored
+};
+
+class TokenStore {
+ public:
+  TokenStore(Store& store, const Clock& clock, Rng& rng) : store_(store), clock_(clock), rng_(rng) {}
+
+  Result<IssuedToken> Issue(Role role, std::string_view label, std::optional<std::chrono::seconds> ttl);
+  // Unauthenticated for anything malformed, unknown, revoked or expired; the
+  // message never says which, so probing learns nothing.
+  Result<TokenInfo> Authenticate(std::string_view bearer) const;
+  Result<std::vector<TokenInfo>> List() const;
+  // Revoking the last active admin token would lock every operator out: refused.
+  Status Revoke(std::string_view id);
+  Result<std::size_t> CountActive(Role role) const;
+
+ private:
+  std::int64_t NowSeconds() const;
+
+  Store& store_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace vtpmd::auth

@@ -1,0 +1,347 @@
+// vtpmctl: the operator's command line over vtpmd's REST API.
+
+#include <openssl/crypto.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/file_io.h"
+#include "core/random.h"
+#include "server/cli/api_client.h"
+#include "server/cli/quote_files.h"
+
+namespace vtpmd::cli {
+namespace {
+
+constexpr char kUsage[] = R"(usage: vtpmctl [OPTIONS] COMMAND [ARGS]
+
+Commands:
+  status                                   server version, health and platform summary
+  platform show                            the platform TPM: identity, EKs and certificates, AIK, PCRs
+  platform quote [--nonce HEX] [--pcrs SEL] [--out-dir DIR]
+                                           quote the platform PCRs; --out-dir writes quote.msg,
+                                           quote.sig, quote.pcrs and ak.pem for tpm2_checkquote
+  token create --role ROLE [--label TEXT] [--ttl SECONDS]
+                                           prints the new bearer token (shown only once)
+  token list
+  token revoke ID
+  ca root                                  the root CA certificate (PEM)
+  ca list                                  every issuer certificate
+
+Options:
+  --url URL          vtpmd's address (env VTPMD_URL; default https://127.0.0.1:8443)
+  --cacert FILE      trust anchor (env VTPMD_CACERT; default ./vtpmd-data/root-ca.pem)
+  --token-file FILE  bearer token file (env VTPMD_TOKEN_FILE; default ./vtpmd-data/admin.token)
+                     (env VTPMD_TOKEN holds the token itself)
+  --insecure         do not verify the server certificate (bootstrap only)
+  --json             print the server's JSON instead of text
+
+Exit codes: 0 ok, 1 server refused or failed, 2 usage, 3 unreachable or untrusted, 4 denied.
+)";
+
+struct Invocation {
+  std::vector<std::string> words;             // command and positional arguments
+  std::map<std::string, std::string> flags;   // --name value
+  bool json = false;
+  bool insecure = false;
+};
+
+// Flags that take no value.
+bool IsSwitch(std::string_view name) { return name == "json" || name == "insecure" || name == "help"; }
+
+Result<Invocation> ParseArguments(int argc, char** argv) {
+  Invocation out;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (!arg.starts_with("--")) {
+      out.words.emplace_back(arg);
+      continue;
+    }
+    arg.remove_prefix(2);
+    if (arg == "json") { out.json = true; continue; }
+    if (arg == "insecure") { out.insecure = true; continue; }
+    if (IsSwitch(arg)) { out.flags[std::string(arg)] = ""; continue; }
+    std::string name(arg), value;
+    if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = std::string(arg.substr(0, eq));
+      value = std::string(arg.substr(eq + 1));
+    } else {
+      if (i + 1 >= argc) return InvalidArgument("--" + name + " needs a value");
+      value = argv[++i];
+    }
+    out.flags[name] = value;
+  }
+  return out;
+}
+
+std::optional<std::string> FlagOrEnv(const Invocation& inv, const std::string& flag, const char* env) {
+  if (auto it = inv.flags.find(flag); it != inv.flags.end()) return it->second;
+  if (const char* value = std::getenv(env); value != nullptr && *value != '\0') return std::string(value);
+  return std::nullopt;
+}
+
+std::optional<std::string> ExistingFile(const char* path) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) return std::string(path);
+  return std::nullopt;
+}
+
+Result<std::optional<SecretBytes>> LoadToken(const Invocation& inv) {
+  if (const char* token = std::getenv("VTPMD_TOKEN"); token != nullptr && *token != '\0') {
+    return std::optional<SecretBytes>(SecretBytes::CopyFrom(AsBytes(token)));
+  }
+  auto file = FlagOrEnv(inv, "token-file", "VTPMD_TOKEN_FILE");
+  if (!file) file = ExistingFile("vtpmd-data/admin.token");
+  if (!file) return std::optional<SecretBytes>();
+  VTPMD_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(*file, 4096));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  SecretBytes token = SecretBytes::CopyFrom(AsBytes(text));
+  OPENSSL_cleanse(text.data(), text.size());
+  return std::optional<SecretBytes>(std::move(token));
+}
+
+std::string Str(const boost::json::value& v, std::string_view key) {
+  if (!v.is_object()) return "";
+  const auto* field = v.as_object().if_contains(key);
+  if (field == nullptr) return "";
+  if (field->is_string()) return std::string(field->as_string());
+  return boost::json::serialize(*field);
+}
+
+const boost::json::array& Arr(const boost::json::value& v, std::string_view key) {
+  static const boost::json::array kEmpty;
+  if (!v.is_object()) return kEmpty;
+  const auto* field = v.as_object().if_contains(key);
+  return field != nullptr && field->is_array() ? field->as_array() : kEmpty;
+}
+
+class Commands {
+ public:
+  using Action = Status (Commands::*)();
+  struct Spec {
+    std::vector<std::string_view> words;  // the command's fixed words
+    std::size_t arguments;                // positional arguments after them
+    Action action;
+  };
+
+  // The command the words name, or nullptr: checked before anything connects.
+  static const Spec* Find(const std::vector<std::string>& words) {
+    static const std::vector<Spec> kSpecs = {
+        {{"status"}, 0, &Commands::ShowStatus},       {{"platform", "show"}, 0, &Commands::PlatformShow},
+        {{"platform", "quote"}, 0, &Commands::PlatformQuote}, {{"token", "create"}, 0, &Commands::TokenCreate},
+        {{"token", "list"}, 0, &Commands::TokenList}, {{"token", "revoke"}, 1, &Commands::TokenRevoke},
+        {{"ca", "root"}, 0, &Commands::CaRoot},       {{"ca", "list"}, 0, &Commands::CaList},
+    };
+    for (const Spec& spec : kSpecs) {
+      if (words.size() == spec.words.size() + spec.arguments &&
+          std::equal(spec.words.begin(), spec.words.end(), words.begin())) {
+        return &spec;
+      }
+    }
+    return nullptr;
+  }
+
+  Commands(ApiClient& api, const Invocation& inv) : api_(api), inv_(inv) {}
+  Status Run(const Spec& spec) { return (this->*spec.action)(); }
+
+ private:
+  // Prints the raw JSON under --json, otherwise the text `render` produces.
+  template <typename Render>
+  void Print(const boost::json::value& value, Render render) {
+    if (inv_.json) {
+      std::cout << boost::json::serialize(value) << "\n";
+    } else {
+      render();
+    }
+  }
+
+  std::optional<std::string> Flag(const std::string& name) const {
+    auto it = inv_.flags.find(name);
+    return it == inv_.flags.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+
+  Status ShowStatus() {
+    VTPMD_ASSIGN_OR_RETURN(auto health, api_.Call("GET", "/healthz"));
+    VTPMD_ASSIGN_OR_RETURN(auto version, api_.Call("GET", "/v1/version"));
+    auto platform = api_.Call("GET", "/v1/platform");
+    boost::json::object all{{"health", health}, {"version", version}};
+    if (platform.ok()) all["platform"] = *platform;
+    Print(all, [&] {
+      std::cout << "vtpmd " << Str(version, "version") << ": " << Str(health, "status") << "\n";
+      if (platform.ok()) {
+        const bool simulated = platform->as_object().at("simulated").as_bool();
+        std::cout << "platform TPM: " << (simulated ? "SIMULATED (swtpm run by vtpmd)" : "hardware") << ", "
+                  << Str(platform->as_object().at("tpm"), "manufacturer") << "\n";
+      } else {
+        std::cout << "platform: " << platform.error().message() << "\n";
+      }
+    });
+    return Ok();
+  }
+
+  Status PlatformShow() {
+    VTPMD_ASSIGN_OR_RETURN(auto platform, api_.Call("GET", "/v1/platform"));
+    Print(platform, [&] {
+      const auto& p = platform.as_object();
+      std::cout << "simulated:    " << (p.at("simulated").as_bool() ? "yes" : "no") << "\n"
+                << "tcti:         " << Str(platform, "tcti") << "\n"
+                << "manufacturer: " << Str(p.at("tpm"), "manufacturer") << " (" << Str(p.at("tpm"), "vendor")
+                << ", firmware " << Str(p.at("tpm"), "firmware_version") << ")\n";
+      for (const auto& ek : Arr(platform, "endorsement_keys")) {
+        std::cout << "EK " << Str(ek, "algorithm") << " at " << Str(ek, "handle") << ": name " << Str(ek, "name")
+                  << ", certificate " << Str(ek, "certificate_status") << "\n";
+      }
+      std::cout << "AIK at " << Str(p.at("attestation_key"), "handle") << ": name "
+                << Str(p.at("attestation_key"), "name") << "\n";
+      for (const auto& [bank, values] : p.at("pcrs").as_object()) {
+        std::cout << "PCRs " << std::string(bank) << ": " << values.as_object().size() << " values\n";
+      }
+    });
+    return Ok();
+  }
+
+  Status PlatformQuote() {
+    std::string nonce;
+    if (auto given = Flag("nonce")) {
+      nonce = *given;
+    } else {
+      OsRng rng;
+      VTPMD_ASSIGN_OR_RETURN(Bytes random, rng.Generate(32));
+      nonce = HexEncode(random);
+    }
+    boost::json::object request{{"nonce", nonce}};
+    if (auto pcrs = Flag("pcrs")) request["pcrs"] = *pcrs;
+    VTPMD_ASSIGN_OR_RETURN(auto quote, api_.Call("POST", "/v1/platform/quote", boost::json::value(request)));
+    if (auto dir = Flag("out-dir")) {
+      VTPMD_RETURN_IF_ERROR(WriteQuoteFiles(quote.as_object(), nonce, *dir));
+    }
+    Print(quote, [&] {
+      std::cout << "nonce:         " << nonce << "\n"
+                << "pcr selection: " << Str(quote, "pcr_selection") << "\n"
+                << "attest:        " << Str(quote, "attest") << "\n"
+                << "signature:     " << Str(quote, "signature") << "\n";
+      if (auto dir = Flag("out-dir")) {
+        std::cout << "check with:    tpm2_checkquote -u " << *dir << "/ak.pem -m " << *dir << "/quote.msg -s "
+                  << *dir << "/quote.sig -f " << *dir << "/quote.pcrs -g sha256 -q " << nonce << "\n";
+      }
+    });
+    return Ok();
+  }
+
+  Status TokenCreate() {
+    auto role = Flag("role");
+    if (!role) return InvalidArgument("token create needs --role admin|challenger|subscriber|host");
+    boost::json::object request{{"role", *role}};
+    if (auto label = Flag("label")) request["label"] = *label;
+    if (auto ttl = Flag("ttl")) {
+      char* end = nullptr;
+      const long long seconds = std::strtoll(ttl->c_str(), &end, 10);
+      if (end == ttl->c_str() || *end != '\0' || seconds <= 0) return InvalidArgument("--ttl must be a positive integer");
+      request["ttl_seconds"] = seconds;
+    }
+    VTPMD_ASSIGN_OR_RETURN(auto token, api_.Call("POST", "/v1/tokens", boost::json::value(request)));
+    Print(token, [&] {
+      std::cerr << "created token " << Str(token, "id") << " (" << Str(token, "role") << "); it is shown only once\n";
+      std::cout << Str(token, "token") << "\n";
+    });
+    return Ok();
+  }
+
+  Status TokenList() {
+    VTPMD_ASSIGN_OR_RETURN(auto list, api_.Call("GET", "/v1/tokens"));
+    Print(list, [&] {
+      for (const auto& t : Arr(list, "tokens")) {
+        std::string state = Str(t, "revoked_at").empty() ? "active" : "revoked " + Str(t, "revoked_at");
+        std::cout << Str(t, "id") << "  " << Str(t, "role") << "  " << state << "  " << Str(t, "label") << "\n";
+      }
+    });
+    return Ok();
+  }
+
+  Status TokenRevoke() {
+    const std::string& id = inv_.words[2];
+    VTPMD_ASSIGN_OR_RETURN(auto answer, api_.Call("DELETE", "/v1/tokens/" + id));
+    Print(answer, [&] { std::cout << "revoked " << id << "\n"; });
+    return Ok();
+  }
+
+  Status CaRoot() {
+    VTPMD_ASSIGN_OR_RETURN(auto list, api_.Call("GET", "/v1/ca/certificates"));
+    for (const auto& issuer : Arr(list, "issuers")) {
+      if (Str(issuer, "role") == "root") {
+        std::cout << Str(issuer, "certificate_pem");
+        return Ok();
+      }
+    }
+    return Internal("the server listed no root certificate");
+  }
+
+  Status CaList() {
+    VTPMD_ASSIGN_OR_RETURN(auto list, api_.Call("GET", "/v1/ca/certificates"));
+    Print(list, [&] {
+      for (const auto& issuer : Arr(list, "issuers")) {
+        std::cout << Str(issuer, "role") << "  " << Str(issuer, "subject") << "  until " << Str(issuer, "not_after")
+                  << "  sha256:" << Str(issuer, "sha256_fingerprint") << "\n";
+      }
+    });
+    return Ok();
+  }
+
+  ApiClient& api_;
+  const Invocation& inv_;
+};
+
+int Main(int argc, char** argv) {
+  auto inv = ParseArguments(argc, argv);
+  if (!inv.ok()) {
+    std::cerr << "vtpmctl: " << inv.error().message() << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+  if (inv->flags.count("help")) {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  const Commands::Spec* command = Commands::Find(inv->words);
+  if (command == nullptr) {
+    std::cerr << "vtpmctl: unknown command\n\n" << kUsage;
+    return kExitUsage;
+  }
+  ClientSettings settings;
+  settings.url = FlagOrEnv(*inv, "url", "VTPMD_URL").value_or(settings.url);
+  settings.ca_file = FlagOrEnv(*inv, "cacert", "VTPMD_CACERT");
+  if (!settings.ca_file) settings.ca_file = ExistingFile("vtpmd-data/root-ca.pem");
+  settings.insecure = inv->insecure;
+  if (settings.insecure) std::cerr << "vtpmctl: WARNING: --insecure: the server's identity is not verified\n";
+  auto token = LoadToken(*inv);
+  if (!token.ok()) {
+    std::cerr << "vtpmctl: " << token.error().message() << "\n";
+    return kExitUsage;
+  }
+  settings.token = std::move(*token);
+
+  auto api = ApiClient::Connect(std::move(settings));
+  if (!api.ok()) {
+    std::cerr << "vtpmctl: " << api.error().message() << "\n";
+    return api.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitUnreachable;
+  }
+  Commands commands(**api, *inv);
+  Status status = commands.Run(*command);
+  if (status.ok()) return kExitOk;
+  std::cerr << "vtpmctl: " << status.error().message() << "\n";
+  return ExitCodeFor(status.error());
+}
+
+}  // namespace
+}  // namespace vtpmd::cli
+
+int main(int argc, char** argv) { return vtpmd::cli::Main(argc, argv); }

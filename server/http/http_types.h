@@ -1,0 +1,49 @@
+#pragma once
+// Boost-free request and response types: handlers, routes and tests see only
+// these, so nothing outside the transport .cc files includes Beast or Asio.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vtpmd::http {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Route label for requests that matched no route (404s, transport errors): keeps
+// metric cardinality bounded whatever paths clients send.
+inline constexpr std::string_view kUnmatchedRoute = "(unmatched)";
+
+struct HttpRequest {
+  std::string method;
+  std::string target;
+  std::string path;  // target without the query; not percent-decoded
+  std::string query;
+  HeaderList headers;
+  std::string body;
+  std::string peer_address;
+  std::string request_id;
+
+  // Case-insensitive; the first occurrence wins.
+  std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type;
+  std::string body;
+  HeaderList headers;
+  // The route pattern that produced this response, filled in by the Router so the
+  // transport can label metrics and log lines without knowing about routing.
+  // Points into storage that outlives the server (route patterns or constants).
+  std::string_view route = kUnmatchedRoute;
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace vtpmd::http

@@ -1,0 +1,443 @@
+#include "server/http/https_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/openssl.h"
+#include "server/http/problem.h"
+#include "server/http/request_id.h"
+
+namespace vtpmd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// How long a server-initiated close waits for the peer's close_notify: a client
+// that never answers must not hold a drain or a connection slot for long.
+constexpr std::chrono::seconds kTlsShutdownGrace{1};
+
+bool IsPeerGone(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+         ec == asio::ssl::error::stream_truncated || ec == asio::error::eof || ec == beast::error::timeout ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted;
+}
+
+// What a connection needs from the server that accepted it.
+class SessionOwner {
+ public:
+  virtual const ServerLimits& limits() const = 0;
+  virtual const Handler& handler() const = 0;
+  virtual AccessLog* access_log() const = 0;
+  virtual Metrics* metrics() const = 0;
+  virtual void OnSessionClosed(std::uint64_t id) = 0;
+
+ protected:
+  ~SessionOwner() = default;
+};
+
+class Session;
+
+}  // namespace
+
+class HttpsServer::Impl final : public SessionOwner {
+ public:
+  Impl(ServerOptions options, Handler handler, AccessLog* access_log, Metrics* metrics)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        access_log_(access_log),
+        metrics_(metrics),
+        ssl_ctx_(asio::ssl::context::tls_server),
+        acceptor_(ioc_),
+        signals_(ioc_),
+        control_(asio::make_strand(ioc_)),
+        drain_timer_(control_) {}
+
+  ~Impl() { tearing_down_ = true; }
+
+  Status Listen();
+  void Run();
+  void Stop() {
+    asio::post(control_, [this] { BeginShutdown(); });
+  }
+  std::uint16_t port() const { return port_; }
+
+  const ServerLimits& limits() const override { return options_.limits; }
+  const Handler& handler() const override { return handler_; }
+  AccessLog* access_log() const override { return access_log_; }
+  Metrics* metrics() const override { return metrics_; }
+  void OnSessionClosed(std::uint64_t id) override;
+
+ private:
+  void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void BeginShutdown();
+
+  ServerOptions options_;
+  Handler handler_;
+  AccessLog* access_log_;
+  Metrics* metrics_;
+  std::uint16_t port_ = 0;
+
+  // Declared before ioc_: sessions destroyed with the io_context still use these.
+  std::mutex sessions_mu_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
+  std::uint64_t next_session_id_ = 0;
+  std::atomic<std::size_t> open_sessions_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> tearing_down_{false};
+  asio::ssl::context ssl_ctx_;
+
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::strand<asio::io_context::executor_type> control_;  // shutdown bookkeeping
+  asio::steady_timer drain_timer_;
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(SessionOwner& server, std::uint64_t id, tcp::socket socket, asio::ssl::context& ssl_ctx,
+          std::string peer)
+      : server_(server), id_(id), stream_(std::move(socket), ssl_ctx), peer_(std::move(peer)) {}
+
+  ~Session() { server_.OnSessionClosed(id_); }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Handshake(); });
+  }
+
+  void Drain() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->OnDrain(); });
+  }
+
+ private:
+  using Response = bhttp::response<bhttp::string_body>;
+
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake() {
+    tcp().expires_after(server_.limits().handshake_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    // Plain HTTP, TLS garbage, a timeout: nothing to answer in; the socket closes
+    // when the last reference to this session goes.
+    if (ec) return;
+    handshake_done_ = true;
+    ReadNext();
+  }
+
+  void ReadNext() {
+    if (draining_ && buffer_.size() == 0 && queue_.empty() && !writing_) {
+      Shutdown();
+      return;
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(server_.limits().header_limit, UINT32_MAX)));
+    parser_->body_limit(server_.limits().body_limit);
+    // Sets only the read timer when a write is in flight (tcp_stream keeps one each).
+    tcp().expires_after(served_ == 0 ? server_.limits().read_timeout : server_.limits().idle_timeout);
+    reading_ = true;
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    if (ec) return OnReadError(ec);
+    if (parser_->is_done()) return OnRequest();
+    tcp().expires_after(server_.limits().read_timeout);
+    reading_ = true;
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void OnBody(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    if (ec) return OnReadError(ec);
+    OnRequest();
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      return Fail(431, "The request line and header fields exceed " + std::to_string(server_.limits().header_limit) + " bytes.");
+    }
+    if (ec == bhttp::error::body_limit) {
+      return Fail(413, "The request body exceeds " + std::to_string(server_.limits().body_limit) + " bytes.");
+    }
+    close_after_queue_ = true;
+    if (ec == asio::error::operation_aborted && draining_) {
+      if (!writing_ && queue_.empty()) Shutdown();
+      return;
+    }
+    const bool http_syntax = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+    if (IsPeerGone(ec) || !http_syntax) return;
+    Fail(400, "Malformed HTTP request.");
+  }
+
+  void OnRequest() {
+    const auto start = SteadyClock::now();
+    auto& message = parser_->get();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    const std::size_t query = request.target.find('?');
+    request.path = request.target.substr(0, query);
+    if (query != std::string::npos) request.query = request.target.substr(query + 1);
+    request.headers.reserve(8);
+    for (const auto& field : message) request.headers.emplace_back(field.name_string(), field.value());
+    request.body = std::move(message.body());
+    request.peer_address = peer_;
+    request.request_id = NextRequestId();
+    ++served_;
+
+    const bool keep_alive = message.keep_alive() && !draining_;
+    HttpResponse response = server_.handler()(request);
+    Finish(std::move(response), request.request_id, request.method,
+           request.Header("User-Agent").value_or(std::string_view()), start, keep_alive);
+    if (!close_after_queue_ && queue_.size() < server_.limits().max_pipelined) ReadNext();
+  }
+
+  // Transport-level problems: answer once, then close.
+  void Fail(unsigned status, std::string detail) {
+    const auto start = SteadyClock::now();
+    const std::string request_id = NextRequestId();
+    Finish(ProblemResponse(status, detail, ""), request_id, "", "", start, false);
+  }
+
+  void Finish(HttpResponse response, std::string_view request_id, std::string_view method,
+              std::string_view user_agent, SteadyClock::time_point start, bool keep_alive) {
+    if (response.status < 100 || response.status > 599) response = ProblemResponse(Internal("bad status"), "");
+    const auto elapsed = SteadyClock::now() - start;
+    if (Metrics* metrics = server_.metrics()) metrics->Record(response.route, method, response.status, elapsed);
+    if (AccessLog* log = server_.access_log()) {
+      log->Write({.time = std::chrono::system_clock::now(),
+                  .request_id = request_id,
+                  .peer = peer_,
+                  .method = method,
+                  .route = response.route,
+                  .status = response.status,
+                  .bytes = response.body.size(),
+                  .duration = std::chrono::duration_cast<std::chrono::microseconds>(elapsed),
+                  .user_agent = user_agent});
+    }
+
+    Response& out = queue_.emplace_back();
+    out.version(11);
+    out.result(response.status);
+    out.set(bhttp::field::server, "vtpmd");
+    out.set("X-Request-Id", request_id);
+    if (!response.content_type.empty()) out.set(bhttp::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) out.insert(name, value);
+    out.keep_alive(keep_alive);
+    out.body() = std::move(response.body);
+    out.prepare_payload();
+    if (!keep_alive) close_after_queue_ = true;
+    Write();
+  }
+
+  void Write() {
+    if (writing_ || queue_.empty()) return;
+    writing_ = true;
+    tcp().expires_after(server_.limits().write_timeout);
+    bhttp::async_write(stream_, queue_.front(), beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) {
+      tcp().close();
+      return;
+    }
+    queue_.pop_front();
+    if (!queue_.empty()) return Write();
+    if (close_after_queue_) {
+      if (!reading_) Shutdown();
+      return;
+    }
+    if (!reading_) return ReadNext();  // reading paused on a full queue
+    if (draining_ && IdleBetweenRequests()) tcp().socket().cancel();
+  }
+
+  bool IdleBetweenRequests() const {
+    return reading_ && !writing_ && queue_.empty() && buffer_.size() == 0 && !parser_->got_some();
+  }
+
+  void OnDrain() {
+    draining_ = true;
+    if (!handshake_done_ || IdleBetweenRequests()) tcp().socket().cancel();
+  }
+
+  void Shutdown() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    tcp().expires_after(kTlsShutdownGrace);
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->tcp().close(); });
+  }
+
+  SessionOwner& server_;
+  const std::uint64_t id_;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  const std::string peer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::deque<Response> queue_;  // responses in request order; front is being written
+  std::uint64_t served_ = 0;
+  bool handshake_done_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool close_after_queue_ = false;
+  bool draining_ = false;
+  bool shutting_down_ = false;
+};
+
+}  // namespace
+
+Status HttpsServer::Impl::Listen() {
+  const Status tls = ConfigureServerTls(ssl_ctx_.native_handle(), options_.tls);
+  options_.tls.private_key_pem = SecretBytes();  // the SSL_CTX holds the key now
+  VTPMD_RETURN_IF_ERROR(tls);
+  beast::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options_.host, ec);
+  if (ec) return InvalidArgument("listen host must be an IP address: " + options_.host);
+  const tcp::endpoint endpoint(address, options_.port);
+  const std::string where = options_.host + ":" + std::to_string(options_.port);
+  if (acceptor_.open(endpoint.protocol(), ec); ec) return Unavailable("cannot open socket for " + where + ": " + ec.message());
+  if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec) {
+    return Unavailable("cannot set SO_REUSEADDR on " + where + ": " + ec.message());
+  }
+  if (acceptor_.bind(endpoint, ec); ec) return Unavailable("cannot listen on " + where + ": " + ec.message());
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Unavailable("cannot listen on " + where + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  if (ec) return Internal("local_endpoint: " + ec.message());
+  return Ok();
+}
+
+void HttpsServer::Impl::Run() {
+  beast::error_code ec;
+  signals_.add(SIGINT, ec);
+  signals_.add(SIGTERM, ec);
+  signals_.async_wait([this](beast::error_code wait_ec, int) {
+    if (!wait_ec) Stop();
+  });
+  Accept();
+  const unsigned threads = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> workers;
+  workers.reserve(threads - 1);
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (std::thread& worker : workers) worker.join();
+}
+
+void HttpsServer::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), beast::bind_front_handler(&Impl::OnAccept, this));
+}
+
+void HttpsServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping_) return;
+  if (!ec) {
+    beast::error_code ignored;
+    if (open_sessions_.load() >= options_.limits.max_connections) {
+      socket.close(ignored);
+    } else {
+      socket.set_option(tcp::no_delay(true), ignored);
+      const tcp::endpoint remote = socket.remote_endpoint(ignored);
+      std::string peer = ignored ? std::string("unknown") : remote.address().to_string();
+      std::lock_guard lock(sessions_mu_);
+      const std::uint64_t id = next_session_id_++;
+      auto session = std::make_shared<Session>(*this, id, std::move(socket), ssl_ctx_, std::move(peer));
+      sessions_.emplace(id, session);
+      ++open_sessions_;
+      session->Start();
+    }
+  }
+  // Accept errors (a peer resetting before accept, EMFILE) affect one connection.
+  Accept();
+}
+
+void HttpsServer::Impl::BeginShutdown() {
+  if (stopping_.exchange(true)) return;
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  signals_.cancel(ignored);
+  signals_.clear(ignored);
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mu_);
+    for (auto& [id, weak] : sessions_) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+  }
+  for (auto& session : live) session->Drain();
+  live.clear();
+  if (open_sessions_.load() == 0) return;
+  drain_timer_.expires_after(options_.limits.drain_timeout);
+  drain_timer_.async_wait([this](beast::error_code wait_ec) {
+    if (!wait_ec) ioc_.stop();  // drain deadline: abandon what is left
+  });
+}
+
+void HttpsServer::Impl::OnSessionClosed(std::uint64_t id) {
+  {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.erase(id);
+  }
+  if (--open_sessions_ == 0 && stopping_ && !tearing_down_) {
+    asio::post(control_, [this] {
+      if (open_sessions_.load() == 0) drain_timer_.cancel();
+    });
+  }
+}
+
+Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(ServerOptions options, Handler handler,
+                                                         AccessLog* access_log, Metrics* metrics) {
+  if (!handler) return InvalidArgument("HttpsServer needs a handler");
+  if (options.limits.max_pipelined == 0) return InvalidArgument("max_pipelined must be at least 1");
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(handler), access_log, metrics);
+  Status listening = impl->Listen();
+  if (!listening.ok()) return std::move(listening).error();
+  return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+}
+
+HttpsServer::HttpsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpsServer::~HttpsServer() = default;
+std::uint16_t HttpsServer::port() const { return impl_->port(); }
+void HttpsServer::Run() { impl_->Run(); }
+void HttpsServer::Stop() { impl_->Stop(); }
+
+}  // namespace vtpmd::http

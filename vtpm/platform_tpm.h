@@ -1,0 +1,98 @@
+#pragma once
+// The host's own TPM (the platform TPM): its identity, EKs, the platform AIK,
+// PCRs, quotes, EK-certificate NV indices and sealing of vtpmd's data keys.
+//
+// Every ESYS call is serialized by one mutex: an ESYS context is not thread-safe
+// and the TPM executes one command at a time anyway.
+
+#include <tss2/tss2_esys.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "core/secret_bytes.h"
+#include "vtpm/pcr_values.h"
+#include "vtpm/tpm_properties.h"
+
+namespace vtpmd::vtpm {
+
+class EsysContext;
+class SwtpmProcess;
+
+inline constexpr TPM2_HANDLE kEkRsaHandle = 0x81010001;
+inline constexpr TPM2_HANDLE kEkEccHandle = 0x81010002;
+inline constexpr TPM2_HANDLE kSrkHandle = 0x81000001;
+inline constexpr TPM2_HANDLE kAikHandle = 0x81010010;
+inline constexpr TPM2_HANDLE kEkRsaCertIndex = 0x01c00002;
+inline constexpr TPM2_HANDLE kEkEccCertIndex = 0x01c0000a;
+inline constexpr std::size_t kMaxQualifyingData = 64;
+
+inline constexpr char kSimulatedTcti[] = "simulated";
+
+struct PlatformTpmOptions {
+  // "simulated", or a tpm2-tss TCTI such as "device:/dev/tpmrm0" or "swtpm:path=...".
+  std::string tcti = kSimulatedTcti;
+  // Simulated mode only: the swtpm state directory and its sockets.
+  std::filesystem::path runtime_dir;
+};
+
+struct QuoteResult {
+  Bytes attest;     // marshalled TPMS_ATTEST: the bytes the AIK signed
+  Bytes signature;  // marshalled TPMT_SIGNATURE
+  TPML_PCR_SELECTION selection{};
+  std::vector<PcrBankValues> pcrs;  // values that hash to the attest's pcrDigest
+};
+
+class PlatformTpm {
+ public:
+  static Result<std::unique_ptr<PlatformTpm>> Open(const PlatformTpmOptions& options);
+
+  PlatformTpm(const PlatformTpm&) = delete;
+  PlatformTpm& operator=(const PlatformTpm&) = delete;
+  ~PlatformTpm();
+
+  bool simulated() const { return identity_.simulated; }
+  const PlatformIdentity& identity() const { return identity_; }
+  const TPM2B_PUBLIC& ek_rsa() const { return ek_rsa_; }
+  const TPM2B_PUBLIC& ek_ecc() const { return ek_ecc_; }
+  const TPM2B_PUBLIC& aik() const { return aik_; }
+  std::vector<TPM2_ALG_ID> pcr_banks() const { return pcr_banks_; }
+
+  Result<std::vector<PcrBankValues>> ReadPcrs(const TPML_PCR_SELECTION& selection);
+  // TPM2_Quote with the platform AIK (ECDSA/SHA-256); at most 64 bytes of qualifying data.
+  Result<QuoteResult> Quote(ByteView qualifying_data, const TPML_PCR_SELECTION& selection);
+
+  // nullopt when the index is not defined (or never written).
+  Result<std::optional<Bytes>> ReadNv(TPM2_HANDLE index);
+  Status WriteNvCertificate(TPM2_HANDLE index, ByteView der);
+
+  // Binds a secret of at most 128 bytes to this TPM.
+  Result<Bytes> Seal(const SecretBytes& secret);
+  Result<SecretBytes> Unseal(ByteView sealed_blob);
+
+ private:
+  PlatformTpm(std::unique_ptr<SwtpmProcess> swtpm, std::unique_ptr<EsysContext> esys);
+
+  Status Provision(bool simulated);
+
+  std::mutex mu_;
+  // Declared before esys_ so that the ESYS context is torn down first.
+  std::unique_ptr<SwtpmProcess> swtpm_;
+  std::unique_ptr<EsysContext> esys_;
+  PlatformIdentity identity_;
+  std::uint32_t nv_buffer_max_ = 0;
+  TPM2B_PUBLIC ek_rsa_{};
+  TPM2B_PUBLIC ek_ecc_{};
+  TPM2B_PUBLIC aik_{};
+  ESYS_TR aik_tr_ = ESYS_TR_NONE;
+  ESYS_TR srk_tr_ = ESYS_TR_NONE;
+  std::vector<TPM2_ALG_ID> pcr_banks_;
+};
+
+}  // namespace vtpmd::vtpm

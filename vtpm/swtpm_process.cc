@@ -1,0 +1,300 @@
+#include "vtpm/swtpm_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace vtpmd::vtpm {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr auto kPollInterval = std::chrono::milliseconds(10);
+constexpr std::size_t kLogTailBytes = 2048;
+// The child finds its state key here; everything above it is closed before exec.
+constexpr int kKeyFdInChild = 3;
+// Parent-side fds are moved above the standard streams so that dup2 onto 0..3 in
+// the child can never clobber one of them.
+constexpr int kParentFdFloor = 10;
+
+std::string ErrnoText(std::string_view what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { Reset(); }
+  int get() const { return fd_; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+Result<Fd> RaiseFd(int fd, std::string_view what) {
+  Fd original(fd);
+  if (fd < 0) return Unavailable(ErrnoText(what));
+  int raised = ::fcntl(fd, F_DUPFD_CLOEXEC, kParentFdFloor);
+  if (raised < 0) return Unavailable(ErrnoText(what));
+  return Fd(raised);
+}
+
+Fd Connect(const fs::path& path) {
+  Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) return sock;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    sock.Reset();
+  }
+  return sock;
+}
+
+bool CanConnect(const fs::path& path) {
+  return Connect(path).get() >= 0;
+}
+
+// swtpm listens before it has loaded (and decrypted) its state, so an accepted
+// connection proves little. An answer to CMD_GET_CAPABILITY on the control
+// channel comes from its main loop, i.e. after the TPM initialized.
+bool ControlChannelAnswers(const fs::path& ctrl_path, std::chrono::milliseconds timeout) {
+  Fd sock = Connect(ctrl_path);
+  if (sock.get() < 0) return false;
+  constexpr std::uint8_t kGetCapability[4] = {0, 0, 0, 1};
+  if (::send(sock.get(), kGetCapability, sizeof(kGetCapability), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(sizeof(kGetCapability))) {
+    return false;
+  }
+  // Response: u32 result code, u32 capability bits.
+  std::uint8_t response[8];
+  std::size_t received = 0;
+  while (received < sizeof(response)) {
+    pollfd pfd{.fd = sock.get(), .events = POLLIN, .revents = 0};
+    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    const ssize_t n = ::recv(sock.get(), response + received, sizeof(response) - received, 0);
+    if (n <= 0) return false;
+    received += static_cast<std::size_t>(n);
+  }
+  return response[0] == 0 && response[1] == 0 && response[2] == 0 && response[3] == 0;
+}
+
+// Resolved before fork: execvp in the child could allocate.
+Result<std::string> FindSwtpm() {
+  const char* path_env = std::getenv("PATH");
+  std::string_view dirs = path_env != nullptr ? path_env : "/usr/bin:/bin";
+  while (true) {
+    const std::size_t colon = dirs.find(':');
+    const std::string_view dir = dirs.substr(0, colon);
+    fs::path candidate = fs::path(dir.empty() ? "." : dir) / "swtpm";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  return Unavailable("swtpm executable not found in PATH");
+}
+
+Status PrepareStateDir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Unavailable("creating " + dir.string() + ": " + ec.message());
+  // The state is the TPM's secrets: only vtpmd's user may read it.
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return Unavailable("restricting " + dir.string() + ": " + ec.message());
+  return Ok();
+}
+
+// Writes the key into a pipe the child inherits. 32 bytes fit the pipe buffer,
+// so the write completes before the child exists and the write end is closed
+// (swtpm reads to EOF).
+Result<Fd> KeyPipe(const SecretBytes& key) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Unavailable(ErrnoText("pipe for swtpm state key"));
+  Fd write_end(fds[1]);
+  VTPMD_ASSIGN_OR_RETURN(Fd read_end, RaiseFd(fds[0], "pipe for swtpm state key"));
+  std::size_t written = 0;
+  while (written < key.size()) {
+    ssize_t n = ::write(write_end.get(), key.data() + written, key.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Unavailable(ErrnoText("writing swtpm state key"));
+    written += static_cast<std::size_t>(n);
+  }
+  return read_end;
+}
+
+// Runs in the forked child: async-signal-safe calls only, never returns.
+[[noreturn]] void ExecChild(pid_t parent, int dev_null, int key_fd, const std::string& swtpm,
+                            std::vector<char*>& argv) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ::_exit(126);
+  // The parent may have died before prctl took effect; then nobody would kill us.
+  if (::getppid() != parent) ::_exit(126);
+  for (int stdfd = 0; stdfd <= 2; ++stdfd) {
+    if (::dup2(dev_null, stdfd) < 0) ::_exit(126);
+  }
+  int first_to_close = kKeyFdInChild;
+  if (key_fd >= 0) {
+    if (::dup2(key_fd, kKeyFdInChild) < 0) ::_exit(126);
+    first_to_close = kKeyFdInChild + 1;
+  }
+  ::close_range(static_cast<unsigned>(first_to_close), ~0U, 0);
+  ::execv(swtpm.c_str(), argv.data());
+  ::_exit(127);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& options) {
+  const fs::path& dir = options.state_dir;
+  if (dir.empty()) return InvalidArgument("swtpm state directory is empty");
+  // swtpm splits its option values on commas.
+  if (dir.string().find(',') != std::string::npos) {
+    return InvalidArgument("swtpm state directory must not contain ',': " + dir.string());
+  }
+  if (options.state_key && options.state_key->size() != kStateKeySize) {
+    return InvalidArgument("swtpm state key must be 32 bytes (AES-256)");
+  }
+  fs::path socket_path = dir / "swtpm.sock";
+  std::string ctrl_path = socket_path.string() + ".ctrl";
+  if (ctrl_path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return InvalidArgument("swtpm socket path too long for AF_UNIX: " + ctrl_path);
+  }
+  VTPMD_RETURN_IF_ERROR(PrepareStateDir(dir));
+  if (CanConnect(socket_path)) {
+    return FailedPrecondition("another swtpm already serves " + socket_path.string());
+  }
+  // Sockets left behind by a crashed instance would make swtpm's bind() fail.
+  std::error_code ignored;
+  fs::remove(socket_path, ignored);
+  fs::remove(ctrl_path, ignored);
+
+  VTPMD_ASSIGN_OR_RETURN(std::string swtpm, FindSwtpm());
+  VTPMD_ASSIGN_OR_RETURN(Fd dev_null, RaiseFd(::open("/dev/null", O_RDWR | O_CLOEXEC), "/dev/null"));
+  Fd key_fd;
+  if (options.state_key) {
+    VTPMD_ASSIGN_OR_RETURN(key_fd, KeyPipe(*options.state_key));
+  }
+
+  std::vector<std::string> args = {
+      swtpm,
+      "socket",
+      "--tpm2",
+      "--tpmstate",
+      "dir=" + dir.string(),
+      "--server",
+      "type=unixio,path=" + socket_path.string(),
+      "--ctrl",
+      "type=unixio,path=" + ctrl_path,
+      "--flags",
+      "not-need-init,startup-clear",
+      "--log",
+      "file=" + (dir / "swtpm.log").string(),
+  };
+  if (options.state_key) {
+    args.push_back("--key");
+    args.push_back("fd=" + std::to_string(kKeyFdInChild) + ",format=binary,mode=aes-256-cbc");
+  }
+  // argv is built before fork: the child of a multi-threaded parent must not allocate.
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return Unavailable(ErrnoText("fork for swtpm"));
+  if (pid == 0) ExecChild(parent, dev_null.get(), key_fd.get(), swtpm, argv);
+  key_fd.Reset();
+
+  std::unique_ptr<SwtpmProcess> process(new SwtpmProcess(pid, dir, std::move(socket_path), options.stop_timeout));
+  Status ready = process->AwaitSockets(options.start_timeout);
+  if (!ready.ok()) return std::move(ready).error();
+  return process;
+}
+
+SwtpmProcess::~SwtpmProcess() {
+  Stop();
+}
+
+bool SwtpmProcess::PollRunning() {
+  if (reaped_) return false;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_ || (r < 0 && errno == ECHILD)) reaped_ = true;
+  return !reaped_;
+}
+
+bool SwtpmProcess::Alive() {
+  return PollRunning();
+}
+
+void SwtpmProcess::Stop() {
+  if (!PollRunning()) return;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = SteadyClock::now() + stop_timeout_;
+  while (SteadyClock::now() < deadline) {
+    if (!PollRunning()) return;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+}
+
+Status SwtpmProcess::AwaitSockets(std::chrono::milliseconds timeout) {
+  const fs::path ctrl_path = socket_path_.string() + ".ctrl";
+  const auto deadline = SteadyClock::now() + timeout;
+  while (true) {
+    if (!PollRunning()) {
+      return Unavailable("swtpm exited during start-up; log: " + LogTail());
+    }
+    if (ControlChannelAnswers(ctrl_path, kPollInterval * 10) && CanConnect(socket_path_)) {
+      return Ok();
+    }
+    if (SteadyClock::now() >= deadline) {
+      Stop();
+      return Unavailable("swtpm did not open its sockets within " + std::to_string(timeout.count()) +
+                         " ms; log: " + LogTail());
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+std::string SwtpmProcess::LogTail() const {
+  Fd log(::open((state_dir_ / "swtpm.log").c_str(), O_RDONLY | O_CLOEXEC));
+  if (log.get() < 0) return "(no swtpm.log)";
+  const off_t size = ::lseek(log.get(), 0, SEEK_END);
+  if (size <= 0) return "(swtpm.log is empty)";
+  const off_t start = std::max<off_t>(0, size - static_cast<off_t>(kLogTailBytes));
+  std::string tail(static_cast<std::size_t>(size - start), '\0');
+  const ssize_t n = ::pread(log.get(), tail.data(), tail.size(), start);
+  tail.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return tail.empty() ? "(swtpm.log is empty)" : tail;
+}
+
+}  // namespace vtpmd::vtpm
