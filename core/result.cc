@@ -12,6 +12,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kFailedPrecondition: return "failed-precondition";
     case ErrorCode::kResourceExhausted: return "resource-exhausted";
     case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kUnsupportedMediaType: return "unsupported-media-type";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";
   }

@@ -20,6 +20,7 @@ enum class ErrorCode {
   kFailedPrecondition,  // the system is not in a state that allows this (409)
   kResourceExhausted,   // a limit was reached (413/429)
   kUnsupported,         // well-formed but not something we do (422)
+  kUnsupportedMediaType,  // a body in a format the resource does not take (415)
   kUnavailable,         // a dependency (TPM, disk) is down; retry may help (503)
   kInternal,            // a bug or an invariant broken; details stay in the log (500)
 };
@@ -51,6 +52,7 @@ inline Error Unauthenticated(std::string m) { return {ErrorCode::kUnauthenticate
 inline Error PermissionDenied(std::string m) { return {ErrorCode::kPermissionDenied, std::move(m)}; }
 inline Error ResourceExhausted(std::string m) { return {ErrorCode::kResourceExhausted, std::move(m)}; }
 inline Error Unsupported(std::string m) { return {ErrorCode::kUnsupported, std::move(m)}; }
+inline Error UnsupportedMediaType(std::string m) { return {ErrorCode::kUnsupportedMediaType, std::move(m)}; }
 inline Error Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
 inline Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 

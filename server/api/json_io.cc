@@ -25,7 +25,7 @@ std::string Quoted(std::string_view key) { return "'" + std::string(key) + "'"; 
 Result<boost::json::object> ParseJsonObject(const http::HttpRequest& request) {
   const auto content_type = request.Header("Content-Type");
   if (!content_type || !IsJsonContentType(*content_type)) {
-    return Unsupported("request body must be application/json");
+    return UnsupportedMediaType("request body must be application/json");
   }
   boost::json::parse_options options;
   options.max_depth = kMaxDepth;

@@ -378,11 +378,14 @@ void HttpsServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
       socket.set_option(tcp::no_delay(true), ignored);
       const tcp::endpoint remote = socket.remote_endpoint(ignored);
       std::string peer = ignored ? std::string("unknown") : remote.address().to_string();
-      std::lock_guard lock(sessions_mu_);
-      const std::uint64_t id = next_session_id_++;
-      auto session = std::make_shared<Session>(*this, id, std::move(socket), ssl_ctx_, std::move(peer));
-      sessions_.emplace(id, session);
-      ++open_sessions_;
+      std::shared_ptr<Session> session;
+      {
+        std::lock_guard lock(sessions_mu_);
+        const std::uint64_t id = next_session_id_++;
+        session = std::make_shared<Session>(*this, id, std::move(socket), ssl_ctx_, std::move(peer));
+        sessions_.emplace(id, session);
+        ++open_sessions_;
+      }
       session->Start();
     }
   }

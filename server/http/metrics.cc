@@ -72,8 +72,8 @@ struct Metrics::RouteSlot {
   explicit RouteSlot(std::string_view name) : route(name) {}
 
   void Count(std::uint32_t method, unsigned status) {
-    // Key 0 marks an empty entry; statuses are >= 100, so a real key is never 0.
-    const std::uint32_t key = (method << 16) | (status & 0xFFFFu);
+    // Key 0 marks an empty entry; the +1 keeps every real key non-zero.
+    const std::uint32_t key = ((method + 1) << 16) | (status & 0xFFFFu);
     std::size_t index = (key * 2654435761u) & (kComboCapacity - 1);
     for (std::size_t probe = 0; probe < kComboCapacity; ++probe, index = (index + 1) & (kComboCapacity - 1)) {
       std::uint32_t seen = keys[index].load(std::memory_order_acquire);
@@ -177,7 +177,7 @@ std::string Metrics::Render() const {
     }
     std::sort(combos.begin(), combos.end());
     for (const auto& [key, count] : combos) {
-      counter_line(*slot, MethodName(key >> 16), std::to_string(key & 0xFFFFu), count);
+      counter_line(*slot, MethodName((key >> 16) - 1), std::to_string(key & 0xFFFFu), count);
     }
     if (const std::uint64_t lost = slot->overflow.load(std::memory_order_relaxed); lost > 0) {
       counter_line(*slot, kOtherMethod, "other", lost);

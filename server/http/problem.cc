@@ -68,6 +68,7 @@ unsigned HttpStatusFor(ErrorCode code) {
     case ErrorCode::kFailedPrecondition: return 409;
     case ErrorCode::kResourceExhausted: return 429;
     case ErrorCode::kUnsupported: return 422;
+    case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
   }

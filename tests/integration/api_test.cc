@@ -107,18 +107,21 @@ TEST_F(ApiTest, OversizedHeadersAndBodiesAreRefused) {
 }
 
 TEST_F(ApiTest, TransportAbuseClosesTheConnectionAndTheServerKeepsServing) {
-  // Plain HTTP on the TLS port: the handshake fails and the connection is closed.
-  CommandResult plain = RunCommand("printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | timeout 10 "
-                                   "bash -c 'cat > /dev/tcp/127.0.0.1/" + std::to_string(server().port()) + "'");
-  EXPECT_NE(plain.exit_code, 124) << "server held a non-TLS connection open";
+  const std::string port = std::to_string(server().port());
+  // Plain HTTP on the TLS port: the handshake fails and the server closes, which ends
+  // the reading `cat` long before `timeout` would.
+  CommandResult plain = RunCommand("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + port +
+                                   "; printf \"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\" >&3; "
+                                   "timeout 20 cat <&3 >/dev/null'");
+  EXPECT_EQ(plain.exit_code, 0) << "server held a non-TLS connection open: " << plain.output;
   // Garbage that is not HTTP inside TLS.
   CommandResult garbage = RawTls("\\x01\\x02\\x03 not http at all\\r\\n\\r\\n");
   EXPECT_EQ(garbage.output.find("200 OK"), std::string::npos) << garbage.output;
   EXPECT_NE(garbage.exit_code, 124) << "server held a garbage connection open";
   // An idle client is disconnected by the idle timeout (1 s in this suite), long
   // before the 20 s `timeout` would end the client.
-  CommandResult idle = RunCommand("sleep 20 | timeout 20 openssl s_client -quiet -connect 127.0.0.1:" +
-                                  std::to_string(server().port()) + " -CAfile " + server().root_ca_file().string());
+  CommandResult idle = RunCommand("bash -c 'exec 3< <(sleep 20 2>/dev/null); timeout 20 openssl s_client -quiet -connect 127.0.0.1:" +
+                                  port + " -CAfile " + server().root_ca_file().string() + " <&3'");
   EXPECT_NE(idle.exit_code, 124) << "idle connection was not closed";
   EXPECT_TRUE(Healthy());
 }

@@ -19,7 +19,9 @@ void ServerSuite::SetUpTestSuite() {
 }
 
 void ServerSuite::TearDownTestSuite() {
-  if (server_) EXPECT_EQ(server_->Stop(), 0) << server_->log();
+  if (server_) {
+    EXPECT_EQ(server_->Stop(), 0) << server_->log();
+  }
   server_.reset();
   std::filesystem::remove_all(scratch_);
 }
