@@ -36,11 +36,6 @@ Result<boost::json::object> ParseJsonObject(const http::HttpRequest& request) {
   return std::move(value.as_object());
 }
 
-Result<boost::json::object> ParseOptionalJsonObject(const http::HttpRequest& request) {
-  if (request.body.empty()) return boost::json::object();
-  return ParseJsonObject(request);
-}
-
 Status RejectUnknownFields(const boost::json::object& object, std::initializer_list<std::string_view> allowed) {
   for (const auto& [key, value] : object) {
     if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {

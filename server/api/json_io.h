@@ -18,8 +18,6 @@ namespace vtpmd::api {
 
 // Requires Content-Type application/json (415 otherwise) and a JSON object body.
 Result<boost::json::object> ParseJsonObject(const http::HttpRequest& request);
-// Same, but an empty body means an empty object (for POSTs whose fields are all optional).
-Result<boost::json::object> ParseOptionalJsonObject(const http::HttpRequest& request);
 
 Status RejectUnknownFields(const boost::json::object& object, std::initializer_list<std::string_view> allowed);
 Result<std::string> RequiredString(const boost::json::object& object, std::string_view key);

@@ -7,13 +7,12 @@
 #include "core/pcr_selection.h"
 #include "core/tpm_alg.h"
 #include "server/api/json_io.h"
+#include "server/api/requests.h"
 #include "server/api/tpm_json.h"
 
 namespace vtpmd::api {
 namespace {
 
-constexpr std::size_t kMinNonceBytes = 8;
-constexpr std::string_view kDefaultQuotePcrs = "sha256:0-23";
 
 Result<TPML_PCR_SELECTION> AllPcrsOfEveryBank(const vtpm::PlatformTpm& tpm) {
   std::string text;
@@ -66,19 +65,8 @@ Result<http::HttpResponse> DescribePlatform(const PlatformView& platform) {
 }
 
 Result<http::HttpResponse> QuotePlatform(const PlatformView& platform, const http::HttpRequest& request) {
-  VTPMD_ASSIGN_OR_RETURN(auto body, ParseJsonObject(request));
-  VTPMD_RETURN_IF_ERROR(RejectUnknownFields(body, {"nonce", "pcrs"}));
-  VTPMD_ASSIGN_OR_RETURN(std::string nonce_hex, RequiredString(body, "nonce"));
-  auto nonce = HexDecode(nonce_hex);
-  if (!nonce.ok()) return InvalidArgument("nonce: " + nonce.error().message());
-  if (nonce->size() < kMinNonceBytes || nonce->size() > vtpm::kMaxQualifyingData) {
-    return InvalidArgument("nonce must be 8 to 64 bytes (16 to 128 hex digits)");
-  }
-  VTPMD_ASSIGN_OR_RETURN(auto pcr_text, OptionalString(body, "pcrs"));
-  auto selection = tpm::ParsePcrSelectionText(pcr_text.value_or(std::string(kDefaultQuotePcrs)));
-  if (!selection.ok()) return InvalidArgument("pcrs: " + selection.error().message());
-
-  VTPMD_ASSIGN_OR_RETURN(vtpm::QuoteResult quote, platform.tpm.Quote(*nonce, *selection));
+  VTPMD_ASSIGN_OR_RETURN(QuoteRequest parsed, ParseQuoteRequest(request));
+  VTPMD_ASSIGN_OR_RETURN(vtpm::QuoteResult quote, platform.tpm.Quote(parsed.nonce, parsed.selection));
   VTPMD_ASSIGN_OR_RETURN(boost::json::object pcrs, PcrValuesJson(quote.pcrs));
   VTPMD_ASSIGN_OR_RETURN(boost::json::object aik, TpmKeyJson(vtpm::kAikHandle, platform.tpm.aik()));
   return JsonResponse(200, boost::json::object{{"attest", Base64Encode(quote.attest)},

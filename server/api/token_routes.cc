@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "server/api/json_io.h"
+#include "server/api/requests.h"
 #include "server/api/time_format.h"
 
 namespace vtpmd::api {
@@ -26,15 +27,8 @@ Status AddTokenRoutes(http::Router& router, const auth::Authorizer& authorizer, 
   VTPMD_RETURN_IF_ERROR(router.Add("POST", "/v1/tokens", [&, admin](const http::HttpRequest& request, const http::PathParams&)
                                        -> Result<http::HttpResponse> {
     VTPMD_RETURN_IF_ERROR(authorizer.Require(request, admin));
-    VTPMD_ASSIGN_OR_RETURN(auto body, ParseJsonObject(request));
-    VTPMD_RETURN_IF_ERROR(RejectUnknownFields(body, {"role", "label", "ttl_seconds"}));
-    VTPMD_ASSIGN_OR_RETURN(std::string role_name, RequiredString(body, "role"));
-    VTPMD_ASSIGN_OR_RETURN(auth::Role role, auth::RoleFromName(role_name));
-    VTPMD_ASSIGN_OR_RETURN(auto label, OptionalString(body, "label"));
-    VTPMD_ASSIGN_OR_RETURN(auto ttl_seconds, OptionalInteger(body, "ttl_seconds"));
-    std::optional<std::chrono::seconds> ttl;
-    if (ttl_seconds) ttl = std::chrono::seconds(*ttl_seconds);
-    VTPMD_ASSIGN_OR_RETURN(auth::IssuedToken issued, tokens.Issue(role, label.value_or(""), ttl));
+    VTPMD_ASSIGN_OR_RETURN(TokenRequest parsed, ParseTokenRequest(request));
+    VTPMD_ASSIGN_OR_RETURN(auth::IssuedToken issued, tokens.Issue(parsed.role, parsed.label, parsed.ttl));
     boost::json::object out = TokenJson(issued.info);
     out["token"] = AsChars(issued.token.view());
     http::HttpResponse response = JsonResponse(201, out);

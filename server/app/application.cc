@@ -1,5 +1,7 @@
 #include "server/app/application.h"
 
+#include <openssl/crypto.h>
+
 #include <boost/json.hpp>
 
 #include <unistd.h>
@@ -130,13 +132,26 @@ Status Application::BuildRoutes() {
                                 [simulated] { return simulated; });
 }
 
-Status Application::StartServer() {
+Result<http::TlsIdentity> Application::TlsIdentity() const {
+  constexpr std::size_t kMaxPemBytes = 1024 * 1024;
+  http::TlsIdentity identity;
+  if (config_.tls_certificate) {
+    VTPMD_ASSIGN_OR_RETURN(identity.certificate_chain_pem, ReadSmallFile(*config_.tls_certificate, kMaxPemBytes));
+    VTPMD_ASSIGN_OR_RETURN(std::string key, ReadSmallFile(*config_.tls_private_key, kMaxPemBytes));
+    identity.private_key_pem = SecretBytes::CopyFrom(AsBytes(key));
+    OPENSSL_cleanse(key.data(), key.size());
+    return identity;
+  }
   VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* tls, ca_->issuer(ca::IssuerRole::kHostTls));
   VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* root, ca_->issuer(ca::IssuerRole::kRoot));
   VTPMD_ASSIGN_OR_RETURN(std::string leaf_pem, ossl::CertificatePem(tls->certificate.get()));
   VTPMD_ASSIGN_OR_RETURN(std::string root_pem, ossl::CertificatePem(root->certificate.get()));
-  VTPMD_ASSIGN_OR_RETURN(SecretBytes key_pem, ca::ExportPkcs8Pem(tls->private_key.get()));
+  identity.certificate_chain_pem = leaf_pem + root_pem;
+  VTPMD_ASSIGN_OR_RETURN(identity.private_key_pem, ca::ExportPkcs8Pem(tls->private_key.get()));
+  return identity;
+}
 
+Status Application::StartServer() {
   http::ServerOptions options;
   options.host = config_.listen_host;
   options.port = config_.listen_port;
@@ -147,8 +162,7 @@ Status Application::StartServer() {
   options.limits.idle_timeout = config_.idle_timeout;
   options.limits.max_pipelined = config_.max_pipelined;
   options.limits.max_connections = config_.max_connections;
-  options.tls.certificate_chain_pem = leaf_pem + root_pem;
-  options.tls.private_key_pem = std::move(key_pem);
+  VTPMD_ASSIGN_OR_RETURN(options.tls, TlsIdentity());
 
   const http::Router& router = router_;
   auto server = http::HttpsServer::Create(

@@ -38,6 +38,7 @@ class Application {
   Status OpenTrustChain();
   Status EnsureAdminToken();
   Status BuildRoutes();
+  Result<http::TlsIdentity> TlsIdentity() const;
   Status StartServer();
 
   Config config_;

@@ -72,6 +72,10 @@ Status SetOption(std::string_view key, std::string_view value, Config& config) {
     config.tls_dns_names = SplitCommaList(value);
   } else if (key == "tls-ip-addresses") {
     config.tls_ip_addresses = SplitCommaList(value);
+  } else if (key == "tls-certificate") {
+    config.tls_certificate = std::string(value);
+  } else if (key == "tls-private-key") {
+    config.tls_private_key = std::string(value);
   } else if (key == "manufacturer-roots") {
     config.manufacturer_roots = std::string(value);
   } else if (key == "threads") {
@@ -141,6 +145,8 @@ Options (also accepted as keys of the JSON config file, without "--"):
   --platform-tpm TCTI       "simulated" (default: vtpmd runs its own swtpm) or a tpm2-tss
                             TCTI such as device:/dev/tpmrm0
   --manufacturer-roots PEM  TPM vendor roots for the platform EK certificate
+  --tls-certificate PEM     serve this certificate chain instead of the one vtpmd's CA issues
+  --tls-private-key PEM     ... with this key (both or neither)
   --ca-algorithm ALG        ecdsa-p256 (default), ecdsa-p384 or rsa-3072 (first start only)
   --tls-dns-names A,B       DNS names in the host TLS certificate (default localhost)
   --tls-ip-addresses A,B    IP addresses in the host TLS certificate (default 127.0.0.1,::1)
@@ -177,6 +183,9 @@ Result<Config> ParseConfig(int argc, const char* const argv[]) {
     if (arg == "config") continue;
     Status set = SetOption(arg, value, config);
     if (!set.ok()) return set.error().WithContext("--" + std::string(arg));
+  }
+  if (config.tls_certificate.has_value() != config.tls_private_key.has_value()) {
+    return InvalidArgument("--tls-certificate and --tls-private-key go together");
   }
   return config;
 }

@@ -22,6 +22,10 @@ struct Config {
   std::string ca_algorithm = "ecdsa-p256";
   std::vector<std::string> tls_dns_names = {"localhost"};
   std::vector<std::string> tls_ip_addresses = {"127.0.0.1", "::1"};
+  // An operator-supplied TLS identity (PEM chain and key) replaces the host TLS
+  // certificate vtpmd's own CA issues; both or neither.
+  std::optional<std::filesystem::path> tls_certificate;
+  std::optional<std::filesystem::path> tls_private_key;
   // PEM bundle of TPM manufacturer roots that platform EK certificates must chain to.
   std::optional<std::filesystem::path> manufacturer_roots;
   unsigned threads = 0;

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Side-by-side HTTPS benchmark: our server vs nginx (Debian package) serving the
+# Side-by-side HTTPS benchmark: vtpmd vs nginx (Debian package) serving the
 # same static 200 on GET /healthz, over TLS with the SAME certificate and key,
-# both with access logging on (to /dev/null), nginx with 2 workers on 2 cores.
+# both writing one access-log line per request to a file, nginx with 2 workers
+# on 2 cores.
 # The load generator runs the same connections and duration against each.
 #
 # usage: tests/bench/http_bench.sh --loadgen PATH --server 'COMMAND' [options] OUT.md
-#   --server 'COMMAND'   how to start our server; {port}, {cert} and {key} are
-#                        replaced by a free loopback port and the PEM files, e.g.
-#                        'build/tests/bench/vtpmd_bench_server --listen 127.0.0.1:{port} --cert {cert} --key {key}'
-#                        or, later, the real vtpmd with its own listen/TLS flags.
+#   --server 'COMMAND'   how to start our server; {port}, {cert}, {key} and {dir} are
+#                        replaced by a free loopback port, the PEM files and an empty
+#                        data directory, e.g. 'build/server/vtpmd --data-dir {dir}
+#                        --listen 127.0.0.1:{port} --tls-certificate {cert} --tls-private-key {key}'
+#                        (its stderr, where the access log goes, is written to a file).
 #   --connections N      keep-alive TLS connections (default 32)
 #   --duration S         measured seconds per server (default 10)
 #   --warmup S           unmeasured seconds before (default 2)
@@ -45,7 +47,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_ready() {
-  for _ in $(seq 100); do
+  for _ in $(seq 600); do
     curl -skf -o /dev/null "https://127.0.0.1:$1/healthz" && return 0
     sleep 0.1
   done
@@ -64,6 +66,7 @@ ours_port=$(free_port)
 cmd=${server_cmd//\{port\}/$ours_port}
 cmd=${cmd//\{cert\}/$work/cert.pem}
 cmd=${cmd//\{key\}/$work/key.pem}
+cmd=${cmd//\{dir\}/$work/ours-data}
 bash -c "exec $cmd" >"$work/ours.out" 2>"$work/ours.err" &
 pids+=($!)
 wait_ready "$ours_port"
@@ -81,7 +84,7 @@ pid $work/nginx/nginx.pid;
 error_log $work/nginx/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log /dev/null;
+  access_log $work/nginx/logs/access.log;
   client_body_temp_path $work/nginx/body;
   proxy_temp_path $work/nginx/proxy;
   fastcgi_temp_path $work/nginx/fastcgi;
@@ -111,7 +114,7 @@ ratio=$(awk -v a="$ours_rps" -v b="$theirs_rps" 'BEGIN { printf "%.2f", (b > 0 ?
   echo "| ours (\`${server_cmd%% *}\`) | $ours_rps | $(field "$ours" p50_ms) | $(field "$ours" p99_ms) | $(field "$ours" max_ms) | $(field "$ours" errors) |"
   echo "| nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') (2 workers) | $theirs_rps | $(field "$theirs" p50_ms) | $(field "$theirs" p99_ms) | $(field "$theirs" max_ms) | $(field "$theirs" errors) |"
   echo
-  echo "Ratio ours/nginx: **${ratio}x** (GET /healthz, TLS, $connections keep-alive connections, ${duration} s after ${warmup} s warm-up, loadgen threads $lg_threads, $(nproc) cores, access logs to /dev/null on both sides)."
+  echo "Ratio ours/nginx: **${ratio}x** (GET /healthz, TLS, $connections keep-alive connections, ${duration} s after ${warmup} s warm-up, loadgen threads $lg_threads, $(nproc) cores, one access-log line per request written to a file on both sides)."
   echo
   echo "Reproduce:"
   echo

@@ -1,0 +1,18 @@
+// Request bodies of the REST API: arbitrary bytes as a JSON body must yield a value
+// or an Error, never a crash, hang or exception.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "server/api/requests.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  vtpmd::http::HttpRequest request;
+  request.method = "POST";
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.body.assign(reinterpret_cast<const char*>(data), size);
+  (void)vtpmd::api::ParseQuoteRequest(request);
+  (void)vtpmd::api::ParseTokenRequest(request);
+  return 0;
+}
