@@ -1,6 +1,7 @@
 #include "server/http/https_server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -39,6 +40,11 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
+// Concrete executor types rather than any_io_executor: each connection lives on one
+// io_context, and the type-erased executor's copies showed up in request profiles.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using TcpStream = beast::basic_stream<tcp, Executor>;
 
 namespace {
 
@@ -77,9 +83,10 @@ class HttpsServer::Impl final : public SessionOwner {
         access_log_(access_log),
         metrics_(metrics),
         ssl_ctx_(asio::ssl::context::tls_server),
-        acceptor_(ioc_),
-        signals_(ioc_),
-        control_(asio::make_strand(ioc_)),
+        contexts_(MakeContexts(options_.threads)),
+        acceptor_(*contexts_[0]),
+        signals_(*contexts_[0]),
+        control_(asio::make_strand(*contexts_[0])),
         drain_timer_(control_) {}
 
   ~Impl() { tearing_down_ = true; }
@@ -98,9 +105,16 @@ class HttpsServer::Impl final : public SessionOwner {
   void OnSessionClosed(std::uint64_t id) override;
 
  private:
+  // One single-threaded io_context per thread, as nginx runs one worker per core: a
+  // connection lives on one context for its whole life, so no scheduler lock or
+  // strand is shared between cores on the request path.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(unsigned threads);
+  asio::io_context& NextContext() { return *contexts_[next_context_++ % contexts_.size()]; }
   void Accept();
-  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void OnAccept(beast::error_code ec, Socket socket);
   void BeginShutdown();
+  void ReleaseWorkers();
+  void StopAllContexts();
 
   ServerOptions options_;
   Handler handler_;
@@ -108,7 +122,7 @@ class HttpsServer::Impl final : public SessionOwner {
   Metrics* metrics_;
   std::uint16_t port_ = 0;
 
-  // Declared before ioc_: sessions destroyed with the io_context still use these.
+  // Declared before contexts_: sessions destroyed with their io_context still use these.
   std::mutex sessions_mu_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
   std::uint64_t next_session_id_ = 0;
@@ -117,7 +131,9 @@ class HttpsServer::Impl final : public SessionOwner {
   std::atomic<bool> tearing_down_{false};
   asio::ssl::context ssl_ctx_;
 
-  asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;  // [0] also accepts and controls
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> worker_guards_;  // control_ only
+  std::size_t next_context_ = 0;  // accept handler only
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::strand<asio::io_context::executor_type> control_;  // shutdown bookkeeping
@@ -128,7 +144,7 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(SessionOwner& server, std::uint64_t id, tcp::socket socket, asio::ssl::context& ssl_ctx,
+  Session(SessionOwner& server, std::uint64_t id, Socket socket, asio::ssl::context& ssl_ctx,
           std::string peer)
       : server_(server), id_(id), stream_(std::move(socket), ssl_ctx), peer_(std::move(peer)) {}
 
@@ -145,7 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   using Response = bhttp::response<bhttp::string_body>;
 
-  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+  TcpStream& tcp() { return beast::get_lowest_layer(stream_); }
 
   void Handshake() {
     tcp().expires_after(server_.limits().handshake_timeout);
@@ -310,7 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   SessionOwner& server_;
   const std::uint64_t id_;
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::ssl_stream<TcpStream> stream_;
   const std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -356,19 +372,28 @@ void HttpsServer::Impl::Run() {
     if (!wait_ec) Stop();
   });
   Accept();
-  const unsigned threads = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Contexts other than the first have no work of their own between connections;
+  // the guards keep them running until shutdown has drained every session.
+  for (std::size_t i = 1; i < contexts_.size(); ++i) worker_guards_.push_back(asio::make_work_guard(*contexts_[i]));
   std::vector<std::thread> workers;
-  workers.reserve(threads - 1);
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
+  workers.reserve(contexts_.size() - 1);
+  for (std::size_t i = 1; i < contexts_.size(); ++i) workers.emplace_back([this, i] { contexts_[i]->run(); });
+  contexts_[0]->run();
   for (std::thread& worker : workers) worker.join();
 }
 
-void HttpsServer::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_), beast::bind_front_handler(&Impl::OnAccept, this));
+std::vector<std::unique_ptr<asio::io_context>> HttpsServer::Impl::MakeContexts(unsigned threads) {
+  const unsigned count = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (unsigned i = 0; i < count; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  return contexts;
 }
 
-void HttpsServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+void HttpsServer::Impl::Accept() {
+  acceptor_.async_accept(NextContext().get_executor(), beast::bind_front_handler(&Impl::OnAccept, this));
+}
+
+void HttpsServer::Impl::OnAccept(beast::error_code ec, Socket socket) {
   if (stopping_) return;
   if (!ec) {
     beast::error_code ignored;
@@ -408,11 +433,19 @@ void HttpsServer::Impl::BeginShutdown() {
   }
   for (auto& session : live) session->Drain();
   live.clear();
-  if (open_sessions_.load() == 0) return;
+  if (open_sessions_.load() == 0) return ReleaseWorkers();
   drain_timer_.expires_after(options_.limits.drain_timeout);
   drain_timer_.async_wait([this](beast::error_code wait_ec) {
-    if (!wait_ec) ioc_.stop();  // drain deadline: abandon what is left
+    if (!wait_ec) StopAllContexts();  // drain deadline: abandon what is left
   });
+}
+
+void HttpsServer::Impl::ReleaseWorkers() {
+  for (auto& guard : worker_guards_) guard.reset();
+}
+
+void HttpsServer::Impl::StopAllContexts() {
+  for (auto& context : contexts_) context->stop();
 }
 
 void HttpsServer::Impl::OnSessionClosed(std::uint64_t id) {
@@ -422,7 +455,9 @@ void HttpsServer::Impl::OnSessionClosed(std::uint64_t id) {
   }
   if (--open_sessions_ == 0 && stopping_ && !tearing_down_) {
     asio::post(control_, [this] {
-      if (open_sessions_.load() == 0) drain_timer_.cancel();
+      if (open_sessions_.load() != 0) return;
+      drain_timer_.cancel();
+      ReleaseWorkers();
     });
   }
 }

@@ -15,10 +15,13 @@
 #   --duration S         measured seconds per server (default 10)
 #   --warmup S           unmeasured seconds before (default 2)
 #   --loadgen-threads N  load generator threads (default 1)
+#   --rounds N           alternate the two servers N times and report medians (default 3):
+#                        a shared VM's throughput drifts, and alternating spreads the drift
+#                        over both sides instead of favouring whichever ran first
 #   --nginx PATH         nginx binary (default: nginx from PATH or /usr/sbin)
 set -euo pipefail
 
-loadgen="" server_cmd="" connections=32 duration=10 warmup=2 lg_threads=1 out=""
+loadgen="" server_cmd="" connections=32 duration=10 warmup=2 lg_threads=1 rounds=3 out=""
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -28,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --loadgen-threads) lg_threads=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --nginx) nginx_bin=$2; shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) out=$1; shift ;;
@@ -70,8 +74,6 @@ cmd=${cmd//\{dir\}/$work/ours-data}
 bash -c "exec $cmd" >"$work/ours.out" 2>"$work/ours.err" &
 pids+=($!)
 wait_ready "$ours_port"
-ours=$(run_load "$ours_port")
-kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
 
 # --- nginx, same certificate, 2 workers ---
 nginx_port=$(free_port)
@@ -104,7 +106,18 @@ CONF
 "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/logs/error.log" 2>"$work/nginx.err" &
 pids+=($!)
 wait_ready "$nginx_port"
-theirs=$(run_load "$nginx_port")
+
+ours_runs=() theirs_runs=()
+for round in $(seq "$rounds"); do
+  ours_runs+=("$(run_load "$ours_port")")
+  theirs_runs+=("$(run_load "$nginx_port")")
+  echo "round $round: ours $(field "${ours_runs[-1]}" rps) req/s, nginx $(field "${theirs_runs[-1]}" rps) req/s" >&2
+done
+# The run with the median throughput stands for each side (its latencies with it).
+median_run() { printf '%s\n' "$@" | awk '{ match($0, /"rps":[0-9.]+/); print substr($0, RSTART + 6, RLENGTH - 6) "\t" $0 }' \
+  | sort -n | awk -v n="$#" 'NR == int((n + 1) / 2) { sub(/^[^\t]*\t/, ""); print }'; }
+ours=$(median_run "${ours_runs[@]}")
+theirs=$(median_run "${theirs_runs[@]}")
 
 ours_rps=$(field "$ours" rps); theirs_rps=$(field "$theirs" rps)
 ratio=$(awk -v a="$ours_rps" -v b="$theirs_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
@@ -114,15 +127,15 @@ ratio=$(awk -v a="$ours_rps" -v b="$theirs_rps" 'BEGIN { printf "%.2f", (b > 0 ?
   echo "| ours (\`${server_cmd%% *}\`) | $ours_rps | $(field "$ours" p50_ms) | $(field "$ours" p99_ms) | $(field "$ours" max_ms) | $(field "$ours" errors) |"
   echo "| nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') (2 workers) | $theirs_rps | $(field "$theirs" p50_ms) | $(field "$theirs" p99_ms) | $(field "$theirs" max_ms) | $(field "$theirs" errors) |"
   echo
-  echo "Ratio ours/nginx: **${ratio}x** (GET /healthz, TLS, $connections keep-alive connections, ${duration} s after ${warmup} s warm-up, loadgen threads $lg_threads, $(nproc) cores, one access-log line per request written to a file on both sides)."
+  echo "Ratio ours/nginx: **${ratio}x** (median of $rounds alternating rounds; GET /healthz, TLS, $connections keep-alive connections, ${duration} s after ${warmup} s warm-up, loadgen threads $lg_threads, $(nproc) cores, one access-log line per request written to a file on both sides)."
   echo
   echo "Reproduce:"
   echo
   echo '```'
-  printf 'tests/bench/http_bench.sh --loadgen %q --server %q --connections %s --duration %s --warmup %s --loadgen-threads %s %q\n' \
-    "$loadgen" "$server_cmd" "$connections" "$duration" "$warmup" "$lg_threads" "$out"
+  printf 'tests/bench/http_bench.sh --loadgen %q --server %q --connections %s --duration %s --warmup %s --loadgen-threads %s --rounds %s %q\n' \
+    "$loadgen" "$server_cmd" "$connections" "$duration" "$warmup" "$lg_threads" "$rounds" "$out"
   echo '```'
   echo
-  echo "Raw: ours \`$ours\`; nginx \`$theirs\`"
+  echo "Every round (req/s): ours $(for r in "${ours_runs[@]}"; do printf '%s ' "$(field "$r" rps)"; done); nginx $(for r in "${theirs_runs[@]}"; do printf '%s ' "$(field "$r" rps)"; done)"
 } >"$out"
 cat "$out"
