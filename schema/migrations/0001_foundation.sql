@@ -37,13 +37,3 @@ CREATE TABLE certificates (
   revocation_reason INTEGER
 );
 CREATE INDEX certificates_by_issuer ON certificates(issuer_role);
-
--- Durable event log; delivery to subscribers is built on top of it.
-CREATE TABLE events (
-  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-  id         TEXT NOT NULL UNIQUE,
-  type       TEXT NOT NULL,
-  subject    TEXT NOT NULL,
-  data_json  TEXT NOT NULL,
-  created_at INTEGER NOT NULL
-);
