@@ -21,4 +21,10 @@ Result<std::optional<Bytes>> ReadNvIndex(ESYS_CONTEXT* esys, TPM2_HANDLE index, 
 // size or attributes differ, then writes `der`.
 Status WriteNvCertificate(ESYS_CONTEXT* esys, TPM2_HANDLE index, ByteView der, std::uint32_t chunk_size);
 
+// For a TPM whose other users are not trusted (a vTPM's guest): leaves the index
+// alone only if it holds exactly `der`, with the certificate attributes, no
+// policy, and readable with its empty auth as guests read it; anything else found
+// there is undefined and replaced. True when it wrote.
+Result<bool> EnsureNvCertificate(ESYS_CONTEXT* esys, TPM2_HANDLE index, ByteView der, std::uint32_t chunk_size);
+
 }  // namespace vtpmd::vtpm

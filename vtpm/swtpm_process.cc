@@ -11,8 +11,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -80,29 +85,94 @@ bool CanConnect(const fs::path& path) {
   return Connect(path).get() >= 0;
 }
 
-// swtpm listens before it has loaded (and decrypted) its state, so an accepted
-// connection proves little. An answer to CMD_GET_CAPABILITY on the control
-// channel comes from its main loop, i.e. after the TPM initialized.
-bool ControlChannelAnswers(const fs::path& ctrl_path, std::chrono::milliseconds timeout) {
+// One request/response exchange on swtpm's control channel (big-endian u32
+// command code, then its payload). swtpm serves one control client at a time, so
+// a busy channel shows as a timeout rather than a refused connection.
+Result<Bytes> ControlCommand(const fs::path& ctrl_path, ByteView request, std::size_t response_size,
+                             std::chrono::milliseconds timeout) {
   Fd sock = Connect(ctrl_path);
-  if (sock.get() < 0) return false;
-  constexpr std::uint8_t kGetCapability[4] = {0, 0, 0, 1};
-  if (::send(sock.get(), kGetCapability, sizeof(kGetCapability), MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(sizeof(kGetCapability))) {
-    return false;
+  if (sock.get() < 0) return Unavailable(ErrnoText("connecting to " + ctrl_path.string()));
+  if (::send(sock.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    return Unavailable(ErrnoText("sending to " + ctrl_path.string()));
   }
-  // Response: u32 result code, u32 capability bits.
-  std::uint8_t response[8];
+  Bytes response(response_size);
   std::size_t received = 0;
-  while (received < sizeof(response)) {
+  const auto deadline = SteadyClock::now() + timeout;
+  while (received < response.size()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     pollfd pfd{.fd = sock.get(), .events = POLLIN, .revents = 0};
-    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return false;
-    const ssize_t n = ::recv(sock.get(), response + received, sizeof(response) - received, 0);
-    if (n <= 0) return false;
+    if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
+      return Unavailable("swtpm control channel " + ctrl_path.string() + " did not answer");
+    }
+    const ssize_t n = ::recv(sock.get(), response.data() + received, response.size() - received, 0);
+    if (n <= 0) return Unavailable("swtpm control channel " + ctrl_path.string() + " closed");
     received += static_cast<std::size_t>(n);
   }
-  return response[0] == 0 && response[1] == 0 && response[2] == 0 && response[3] == 0;
+  return response;
 }
+
+// swtpm listens before it has loaded (and decrypted) its state, so an accepted
+// connection proves little. An answer to CMD_GET_CAPABILITY (8 bytes of
+// capability flags) comes from its main loop, i.e. after the TPM initialized.
+bool ControlChannelAnswers(const fs::path& ctrl_path, std::chrono::milliseconds timeout) {
+  constexpr std::uint8_t kGetCapability[4] = {0, 0, 0, 1};
+  return ControlCommand(ctrl_path, kGetCapability, 8, timeout).ok();
+}
+
+// PR_SET_PDEATHSIG is tied to the thread that forked: were that a request worker
+// or a supervision thread, its exit would SIGKILL a healthy swtpm. Every fork
+// therefore runs on this thread, which lives until static destruction at exit.
+class ForkThread {
+ public:
+  static ForkThread& Get() {
+    static ForkThread thread;
+    return thread;
+  }
+  ForkThread(const ForkThread&) = delete;
+  ForkThread& operator=(const ForkThread&) = delete;
+
+  // Runs `fork_child` there and returns its result.
+  pid_t Run(std::function<pid_t()> fork_child) {
+    std::packaged_task<pid_t()> task(std::move(fork_child));
+    std::future<pid_t> pid = task.get_future();
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+    return pid.get();
+  }
+
+ private:
+  ForkThread() : thread_([this] { Loop(); }) {}
+  ~ForkThread() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      std::packaged_task<pid_t()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::packaged_task<pid_t()>> tasks_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 // Resolved before fork: execvp in the child could allocate.
 Result<std::string> FindSwtpm() {
@@ -178,12 +248,17 @@ Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& op
   if (options.state_key && options.state_key->size() != kStateKeySize) {
     return InvalidArgument("swtpm state key must be 32 bytes (AES-256)");
   }
-  fs::path socket_path = dir / "swtpm.sock";
+  const fs::path& socket_dir = options.socket_dir.empty() ? dir : options.socket_dir;
+  if (socket_dir.string().find(',') != std::string::npos) {
+    return InvalidArgument("swtpm socket directory must not contain ',': " + socket_dir.string());
+  }
+  fs::path socket_path = socket_dir / "swtpm.sock";
   std::string ctrl_path = socket_path.string() + ".ctrl";
   if (ctrl_path.size() >= sizeof(sockaddr_un::sun_path)) {
     return InvalidArgument("swtpm socket path too long for AF_UNIX: " + ctrl_path);
   }
   VTPMD_RETURN_IF_ERROR(PrepareStateDir(dir));
+  VTPMD_RETURN_IF_ERROR(PrepareStateDir(socket_dir));
   if (CanConnect(socket_path)) {
     return FailedPrecondition("another swtpm already serves " + socket_path.string());
   }
@@ -210,7 +285,7 @@ Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& op
       "--ctrl",
       "type=unixio,path=" + ctrl_path,
       "--flags",
-      "not-need-init,startup-clear",
+      options.startup_clear ? "not-need-init,startup-clear" : "not-need-init",
       "--log",
       "file=" + (dir / "swtpm.log").string(),
   };
@@ -223,10 +298,14 @@ Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& op
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) return Unavailable(ErrnoText("fork for swtpm"));
-  if (pid == 0) ExecChild(parent, dev_null.get(), key_fd.get(), swtpm, argv);
+  const pid_t parent = ::getpid();
+  // errno is per thread: a failed fork reports it as the negated result.
+  const pid_t pid = ForkThread::Get().Run([&] {
+    const pid_t child = ::fork();
+    if (child == 0) ExecChild(parent, dev_null.get(), key_fd.get(), swtpm, argv);
+    return child < 0 ? -errno : child;
+  });
+  if (pid < 0) return Unavailable(std::string("fork for swtpm: ") + std::strerror(-pid));
   key_fd.Reset();
 
   std::unique_ptr<SwtpmProcess> process(new SwtpmProcess(pid, dir, std::move(socket_path), options.stop_timeout));
@@ -251,12 +330,12 @@ bool SwtpmProcess::Alive() {
   return PollRunning();
 }
 
-void SwtpmProcess::Stop() {
-  if (!PollRunning()) return;
+bool SwtpmProcess::Stop() {
+  if (!PollRunning()) return true;
   ::kill(pid_, SIGTERM);
   const auto deadline = SteadyClock::now() + stop_timeout_;
   while (SteadyClock::now() < deadline) {
-    if (!PollRunning()) return;
+    if (!PollRunning()) return true;
     std::this_thread::sleep_for(kPollInterval);
   }
   ::kill(pid_, SIGKILL);
@@ -264,6 +343,22 @@ void SwtpmProcess::Stop() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
+  return false;
+}
+
+bool SwtpmProcess::Serving(const std::filesystem::path& socket_path) {
+  return CanConnect(socket_path);
+}
+
+Status SwtpmProcess::ResetTpm(std::chrono::milliseconds timeout) {
+  if (!PollRunning()) return Unavailable("swtpm is not running");
+  // CMD_INIT with PTM_INIT_FLAG_DELETE_VOLATILE; the answer is a u32 TPM result.
+  constexpr std::uint8_t kInit[8] = {0, 0, 0, 2, 0, 0, 0, 1};
+  VTPMD_ASSIGN_OR_RETURN(Bytes result, ControlCommand(socket_path_.string() + ".ctrl", kInit, 4, timeout));
+  if (result != Bytes{0, 0, 0, 0}) {
+    return Unavailable("swtpm refused CMD_INIT (result 0x" + HexEncode(result) + "); log: " + LogTail());
+  }
+  return Ok();
 }
 
 Status SwtpmProcess::AwaitSockets(std::chrono::milliseconds timeout) {

@@ -5,8 +5,8 @@
 //
 // The child gets PR_SET_PDEATHSIG(SIGKILL) so it never outlives vtpmd. Linux
 // delivers that signal when the *thread* that forked exits, not the process, so
-// Start() must be called from a thread that lives as long as the child (the main
-// thread, or the host manager's own supervision thread).
+// every fork happens on one internal thread that lives until the process exits:
+// Start() may be called from any thread, including short-lived workers.
 
 #include <sys/types.h>
 
@@ -22,11 +22,18 @@
 namespace vtpmd::vtpm {
 
 struct SwtpmOptions {
-  // Holds the TPM state, swtpm.log and the sockets; created 0700 if missing.
+  // Holds the TPM state and swtpm.log (and the sockets, unless socket_dir is
+  // set); created 0700 if missing.
   std::filesystem::path state_dir;
+  // Where swtpm.sock and swtpm.sock.ctrl go; empty means state_dir.
+  std::filesystem::path socket_dir;
   // 32-byte AES-256-CBC key encrypting the state files at rest; handed to swtpm
   // through an inherited pipe so it never appears in argv or on disk.
   std::optional<SecretBytes> state_key;
+  // swtpm sends TPM2_Startup(CLEAR) itself at start. Right for a TPM that no
+  // firmware starts (the simulated platform TPM); a vTPM leaves Startup to its
+  // guest, whose firmware may need TPM2_Startup(STATE) to resume saved PCRs.
+  bool startup_clear = true;
   std::chrono::milliseconds start_timeout{5000};
   std::chrono::milliseconds stop_timeout{2000};
 };
@@ -41,9 +48,18 @@ class SwtpmProcess {
   SwtpmProcess& operator=(const SwtpmProcess&) = delete;
   ~SwtpmProcess();
 
-  // SIGTERM, a bounded wait, then SIGKILL. Idempotent.
-  void Stop();
+  // SIGTERM, a bounded wait, then SIGKILL. Idempotent. False when SIGTERM was
+  // not enough (libtpms commits its permanent state per command, so it is intact).
+  bool Stop();
   bool Alive();
+  // Power-cycles the TPM through the control channel (CMD_INIT, volatile state
+  // discarded): afterwards it expects TPM2_Startup, with the platform hierarchy
+  // enabled and its auth empty again. Fails with kUnavailable when swtpm does not
+  // answer within `timeout`, e.g. because another client holds the control channel.
+  Status ResetTpm(std::chrono::milliseconds timeout);
+
+  // True when some swtpm accepts connections at `socket_path` (this process's or not).
+  static bool Serving(const std::filesystem::path& socket_path);
 
   pid_t pid() const { return pid_; }
   const std::filesystem::path& socket_path() const { return socket_path_; }

@@ -65,6 +65,19 @@ Result<std::optional<std::int64_t>> OptionalInteger(const boost::json::object& o
   return InvalidArgument("field " + Quoted(key) + " must be an integer");
 }
 
+Result<std::optional<std::vector<std::string>>> OptionalStringArray(const boost::json::object& object,
+                                                                    std::string_view key) {
+  const auto* value = object.if_contains(key);
+  if (value == nullptr || value->is_null()) return std::optional<std::vector<std::string>>();
+  if (!value->is_array()) return InvalidArgument("field " + Quoted(key) + " must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : value->as_array()) {
+    if (!item.is_string()) return InvalidArgument("field " + Quoted(key) + " must be an array of strings");
+    out.emplace_back(item.as_string());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
 http::HttpResponse JsonResponse(unsigned status, const boost::json::value& body) {
   http::HttpResponse response;
   response.status = status;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "server/http/http_types.h"
@@ -23,6 +24,8 @@ Status RejectUnknownFields(const boost::json::object& object, std::initializer_l
 Result<std::string> RequiredString(const boost::json::object& object, std::string_view key);
 Result<std::optional<std::string>> OptionalString(const boost::json::object& object, std::string_view key);
 Result<std::optional<std::int64_t>> OptionalInteger(const boost::json::object& object, std::string_view key);
+Result<std::optional<std::vector<std::string>>> OptionalStringArray(const boost::json::object& object,
+                                                                    std::string_view key);
 
 http::HttpResponse JsonResponse(unsigned status, const boost::json::value& body);
 

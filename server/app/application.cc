@@ -15,6 +15,8 @@
 #include "core/openssl.h"
 #include "schema/schema.h"
 #include "server/api/ca_routes.h"
+#include "server/api/event_routes.h"
+#include "server/api/instance_routes.h"
 #include "server/api/system_routes.h"
 #include "server/api/token_routes.h"
 #include "server/app/data_key.h"
@@ -61,6 +63,7 @@ Result<std::unique_ptr<Application>> Application::Start(const Config& config) {
   app->tokens_ = std::make_unique<auth::TokenStore>(*app->store_, app->clock_, app->rng_);
   app->authorizer_ = std::make_unique<auth::Authorizer>(*app->tokens_);
   VTPMD_RETURN_IF_ERROR(app->EnsureAdminToken());
+  VTPMD_RETURN_IF_ERROR(app->StartInstances());
   VTPMD_RETURN_IF_ERROR(app->BuildRoutes());
   VTPMD_RETURN_IF_ERROR(app->StartServer());
   return app;
@@ -77,8 +80,7 @@ Status Application::OpenTrustChain() {
             "; nothing this host attests is rooted in hardware. Use --platform-tpm device:/dev/tpmrm0 in production.");
   }
 
-  auto data_key = LoadOrCreateDataKey(*store_, *platform_, clock_, rng_);
-  if (!data_key.ok()) return data_key.error();
+  VTPMD_ASSIGN_OR_RETURN(data_key_, LoadOrCreateDataKey(*store_, *platform_, clock_, rng_));
 
   auto algorithm = ca::KeyAlgorithmFromName(config_.ca_algorithm);
   if (!algorithm.ok()) return algorithm.error().WithContext("--ca-algorithm");
@@ -88,7 +90,7 @@ Status Application::OpenTrustChain() {
   ca_options.tls_ip_addresses = config_.tls_ip_addresses;
   ca_options.simulated_platform = platform_->simulated();
   ca_options.host_name = HostName();
-  auto hierarchy = ca::CaHierarchy::LoadOrCreate(*store_, *data_key, ca_options, clock_, rng_);
+  auto hierarchy = ca::CaHierarchy::LoadOrCreate(*store_, data_key_, ca_options, clock_, rng_);
   if (!hierarchy.ok()) return hierarchy.error().WithContext("CA hierarchy");
   ca_ = std::move(*hierarchy);
 
@@ -121,11 +123,22 @@ Status Application::EnsureAdminToken() {
   return Ok();
 }
 
+Status Application::StartInstances() {
+  events_ = std::make_unique<EventLog>(*store_, clock_, rng_);
+  InstanceManager::Options options{data_dir_->File("instances"), config_.threads};
+  auto instances = InstanceManager::Start(options, *store_, *events_, *ca_, data_key_, clock_, rng_);
+  if (!instances.ok()) return instances.error().WithContext("vTPM instances");
+  instances_ = std::move(*instances);
+  return Ok();
+}
+
 Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddSystemRoutes(router_, metrics_));
   VTPMD_RETURN_IF_ERROR(api::AddTokenRoutes(router_, *authorizer_, *tokens_));
   VTPMD_RETURN_IF_ERROR(api::AddCaRoutes(router_, *ca_));
   VTPMD_RETURN_IF_ERROR(api::AddPlatformRoutes(router_, *authorizer_, *platform_view_));
+  VTPMD_RETURN_IF_ERROR(api::AddInstanceRoutes(router_, *authorizer_, *instances_));
+  VTPMD_RETURN_IF_ERROR(api::AddEventRoutes(router_, *authorizer_, *events_));
   const double simulated = platform_->simulated() ? 1.0 : 0.0;
   return metrics_.RegisterGauge("vtpmd_platform_tpm_simulated",
                                 "1 when the platform TPM is vtpmd's own swtpm rather than hardware",

@@ -13,6 +13,8 @@
 #include "server/api/platform_routes.h"
 #include "server/app/config.h"
 #include "server/app/data_directory.h"
+#include "server/app/event_log.h"
+#include "server/app/instance_manager.h"
 #include "server/auth/authorizer.h"
 #include "server/auth/token_store.h"
 #include "server/http/access_log.h"
@@ -37,6 +39,7 @@ class Application {
 
   Status OpenTrustChain();
   Status EnsureAdminToken();
+  Status StartInstances();
   Status BuildRoutes();
   Result<http::TlsIdentity> TlsIdentity() const;
   Status StartServer();
@@ -47,7 +50,10 @@ class Application {
   std::unique_ptr<DataDirectory> data_dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<vtpm::PlatformTpm> platform_;
+  SecretBytes data_key_;
   std::unique_ptr<ca::CaHierarchy> ca_;
+  std::unique_ptr<EventLog> events_;
+  std::unique_ptr<InstanceManager> instances_;
   std::unique_ptr<api::PlatformView> platform_view_;
   std::unique_ptr<auth::TokenStore> tokens_;
   std::unique_ptr<auth::Authorizer> authorizer_;

@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 
-#include <algorithm>
 
 #include "core/bytes.h"
 #include "core/crypto.h"
@@ -13,7 +12,6 @@ namespace {
 constexpr std::string_view kPrefix = "vtpmd_";
 constexpr std::size_t kIdBytes = 8;
 constexpr std::size_t kSecretBytes = 32;
-constexpr std::size_t kMaxLabelLength = 200;
 
 Error BadToken() { return Unauthenticated("invalid or expired bearer token"); }
 
@@ -34,10 +32,6 @@ std::int64_t TokenStore::NowSeconds() const {
 }
 
 Result<IssuedToken> TokenStore::Issue(Role role, std::string_view label, std::optional<std::chrono::seconds> ttl) {
-  if (label.size() > kMaxLabelLength) return InvalidArgument("label is longer than 200 characters");
-  if (!std::all_of(label.begin(), label.end(), [](char c) { return c >= 0x20 && c != 0x7f; })) {
-    return InvalidArgument("label contains control characters");
-  }
   if (ttl && ttl->count() <= 0) return InvalidArgument("ttl must be positive");
   VTPMD_ASSIGN_OR_RETURN(Bytes id_bytes, rng_.Generate(kIdBytes));
   VTPMD_ASSIGN_OR_RETURN(SecretBytes secret, rng_.GenerateSecret(kSecretBytes));

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/bytes.h"
@@ -35,6 +37,10 @@ Commands:
                                            prints the new bearer token (shown only once)
   token list
   token revoke ID
+  instance create --vm UUID [--label TEXT] [--ek rsa2048,ecc-nist-p256] [--binding-uid UID] [--wait]
+                                           a vTPM for the VM; --wait returns once it is manufactured
+  instance list | show ID | delete ID | start ID | stop ID
+  instance qemu-args ID                    the QEMU arguments that attach the VM to its vTPM
   ca root                                  the root CA certificate (PEM)
   ca list                                  every issuer certificate
 
@@ -57,7 +63,9 @@ struct Invocation {
 };
 
 // Flags that take no value.
-bool IsSwitch(std::string_view name) { return name == "json" || name == "insecure" || name == "help"; }
+bool IsSwitch(std::string_view name) {
+  return name == "json" || name == "insecure" || name == "help" || name == "wait";
+}
 
 Result<Invocation> ParseArguments(int argc, char** argv) {
   Invocation out;
@@ -141,6 +149,10 @@ class Commands {
         {{"platform", "quote"}, 0, &Commands::PlatformQuote}, {{"token", "create"}, 0, &Commands::TokenCreate},
         {{"token", "list"}, 0, &Commands::TokenList}, {{"token", "revoke"}, 1, &Commands::TokenRevoke},
         {{"ca", "root"}, 0, &Commands::CaRoot},       {{"ca", "list"}, 0, &Commands::CaList},
+        {{"instance", "create"}, 0, &Commands::InstanceCreate}, {{"instance", "list"}, 0, &Commands::InstanceList},
+        {{"instance", "show"}, 1, &Commands::InstanceShow},     {{"instance", "delete"}, 1, &Commands::InstanceDelete},
+        {{"instance", "start"}, 1, &Commands::InstanceStart},   {{"instance", "stop"}, 1, &Commands::InstanceStop},
+        {{"instance", "qemu-args"}, 1, &Commands::InstanceQemuArgs},
     };
     for (const Spec& spec : kSpecs) {
       if (words.size() == spec.words.size() + spec.arguments &&
@@ -294,6 +306,93 @@ class Commands {
                   << "  sha256:" << Str(issuer, "sha256_fingerprint") << "\n";
       }
     });
+    return Ok();
+  }
+
+  static void PrintInstance(const boost::json::value& instance) {
+    std::cout << Str(instance, "id") << "  vm " << Str(instance, "vm_id") << "  " << Str(instance, "status");
+    if (!Str(instance, "status_detail").empty()) std::cout << " (" << Str(instance, "status_detail") << ")";
+    if (!Str(instance, "label").empty()) std::cout << "  " << Str(instance, "label");
+    std::cout << "\n";
+  }
+
+  Status InstanceCreate() {
+    auto vm = Flag("vm");
+    if (!vm) return InvalidArgument("instance create needs --vm UUID");
+    boost::json::object request{{"vm_id", *vm}};
+    if (auto label = Flag("label")) request["label"] = *label;
+    if (auto eks = Flag("ek")) {
+      boost::json::array algorithms;
+      std::string_view rest = *eks;
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        algorithms.push_back(boost::json::string(rest.substr(0, comma)));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+      request["ek_algorithms"] = std::move(algorithms);
+    }
+    if (auto uid = Flag("binding-uid")) {
+      char* end = nullptr;
+      const long long value = std::strtoll(uid->c_str(), &end, 10);
+      if (end == uid->c_str() || *end != '\0') return InvalidArgument("--binding-uid must be a number");
+      request["binding_uid"] = value;
+    }
+    VTPMD_ASSIGN_OR_RETURN(auto instance, api_.Call("POST", "/v1/instances", boost::json::value(request)));
+    if (inv_.flags.count("wait")) {
+      const std::string target = "/v1/instances/" + Str(instance, "id");
+      // Manufacturing a TPM (RSA key generation) takes seconds; poll, bounded.
+      for (int i = 0; i < 600 && Str(instance, "status") == "provisioning"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        VTPMD_ASSIGN_OR_RETURN(instance, api_.Call("GET", target));
+      }
+      if (Str(instance, "status") != "running") {
+        return Internal("instance " + Str(instance, "id") + " is " + Str(instance, "status") + ": " +
+                        Str(instance, "status_detail"));
+      }
+    }
+    Print(instance, [&] { PrintInstance(instance); });
+    return Ok();
+  }
+
+  Status InstanceList() {
+    VTPMD_ASSIGN_OR_RETURN(auto list, api_.Call("GET", "/v1/instances"));
+    Print(list, [&] {
+      for (const auto& instance : Arr(list, "instances")) PrintInstance(instance);
+    });
+    return Ok();
+  }
+
+  Status InstanceShow() {
+    VTPMD_ASSIGN_OR_RETURN(auto instance, api_.Call("GET", "/v1/instances/" + inv_.words[2]));
+    Print(instance, [&] {
+      PrintInstance(instance);
+      for (const auto& ek : Arr(instance, "endorsement_keys")) {
+        std::cout << "  EK " << Str(ek, "algorithm") << " at " << Str(ek, "handle") << ", certificate in NV "
+                  << Str(ek, "nv_index") << " (serial " << Str(ek, "certificate_serial") << ")\n";
+      }
+      const auto& attach = instance.as_object().at("attach");
+      std::cout << "  tools: -T " << Str(attach, "tcti") << "\n  qemu:  " << Str(attach, "qemu_args") << "\n";
+    });
+    return Ok();
+  }
+
+  Status InstanceDelete() {
+    VTPMD_ASSIGN_OR_RETURN(auto answer, api_.Call("DELETE", "/v1/instances/" + inv_.words[2]));
+    Print(answer, [&] { std::cout << "deleted " << inv_.words[2] << "\n"; });
+    return Ok();
+  }
+
+  Status InstanceStart() { return InstanceAction("start"); }
+  Status InstanceStop() { return InstanceAction("stop"); }
+  Status InstanceAction(const std::string& action) {
+    VTPMD_ASSIGN_OR_RETURN(auto instance, api_.Call("POST", "/v1/instances/" + inv_.words[2] + "/" + action));
+    Print(instance, [&] { PrintInstance(instance); });
+    return Ok();
+  }
+
+  Status InstanceQemuArgs() {
+    VTPMD_ASSIGN_OR_RETURN(auto instance, api_.Call("GET", "/v1/instances/" + inv_.words[2]));
+    std::cout << Str(instance.as_object().at("attach"), "qemu_args") << "\n";
     return Ok();
   }
 

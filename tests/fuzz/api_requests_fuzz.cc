@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "server/api/query.h"
 #include "server/api/requests.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -14,5 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   request.body.assign(reinterpret_cast<const char*>(data), size);
   (void)vtpmd::api::ParseQuoteRequest(request);
   (void)vtpmd::api::ParseTokenRequest(request);
+  (void)vtpmd::api::ParseCreateInstanceRequest(request);
+  (void)vtpmd::api::ParseQuery(request.body);
   return 0;
 }

@@ -1,0 +1,63 @@
+#pragma once
+// The VM-to-vTPM table: what vtpmd knows about each instance, in the store, so that
+// a restart (or kill -9) brings every instance back.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "core/store.h"
+
+namespace vtpmd::app {
+
+enum class InstanceStatus { kProvisioning, kRunning, kStopped, kFailed };
+std::string_view InstanceStatusName(InstanceStatus status);
+
+struct EndorsementKeyRecord {
+  std::string algorithm;  // "rsa2048", "ecc-nist-p256"
+  std::uint32_t handle;
+  std::uint32_t nv_index;
+  Bytes public_area;  // marshalled TPM2B_PUBLIC
+  Bytes name;
+  std::string certificate_serial;
+};
+
+struct InstanceRecord {
+  std::string id;
+  std::string vm_id;
+  std::string label;
+  std::string certification_method;
+  std::vector<std::string> ek_algorithms;
+  InstanceStatus status = InstanceStatus::kProvisioning;
+  std::string status_detail;
+  std::optional<uid_t> binding_uid;
+  Bytes state_key_sealed;
+  std::int64_t created_at = 0;
+  std::vector<EndorsementKeyRecord> endorsement_keys;
+};
+
+class InstanceRecords {
+ public:
+  explicit InstanceRecords(Store& store) : store_(store) {}
+
+  // AlreadyExists, naming the existing instance, when the VM already has a vTPM.
+  Status Insert(const InstanceRecord& record);
+  Result<InstanceRecord> Get(std::string_view id) const;  // NotFound if absent
+  Result<std::vector<InstanceRecord>> List() const;
+  Status SetStatus(std::string_view id, InstanceStatus status, std::string_view detail);
+  // Records the manufactured EKs and marks the instance running, atomically.
+  Status CompleteProvisioning(std::string_view id, const std::vector<EndorsementKeyRecord>& keys);
+  Status Delete(std::string_view id);
+
+ private:
+  Result<std::vector<EndorsementKeyRecord>> EndorsementKeys(std::string_view id) const;
+
+  Store& store_;
+};
+
+}  // namespace vtpmd::app

@@ -1,0 +1,97 @@
+#include "vtpm/relay/guest_control_connection.h"
+
+
+#include "core/byte_reader.h"
+#include "vtpm/relay/socket_io.h"
+
+namespace vtpmd::vtpm {
+
+Result<std::unique_ptr<GuestControlConnection>> GuestControlConnection::Attach(RelayHub& hub, UniqueFd fd,
+                                                                               RelayHub::Handler handler) {
+  const int raw = fd.get();
+  std::unique_ptr<GuestControlConnection> connection(new GuestControlConnection(std::move(fd)));
+  VTPMD_ASSIGN_OR_RETURN(connection->watch_, hub.Add(raw, EPOLLIN, std::move(handler)));
+  return connection;
+}
+
+GuestControlConnection::Progress GuestControlConnection::OnEvents(std::uint32_t events) {
+  if ((events & EPOLLOUT) != 0 && !out_.empty()) {
+    const Progress progress = Write();
+    if (progress != Progress::kWaiting) return progress;
+  }
+  if ((events & EPOLLIN) != 0 && out_.empty() && !request_ready_) {
+    const Progress progress = Read();
+    if (progress != Progress::kWaiting) return progress;
+  }
+  if ((events & (EPOLLERR | EPOLLHUP)) != 0) return Progress::kClosed;
+  return Progress::kWaiting;
+}
+
+GuestControlConnection::Progress GuestControlConnection::Read() {
+  while (!RequestComplete()) {
+    const std::size_t wanted =
+        have_ < kControlCodeSize ? kControlCodeSize - have_ : command_->body_max - (have_ - kControlCodeSize);
+    const IoOutcome got = ReceiveSomeWithFd(fd_.get(), std::span(in_).subspan(have_, wanted), &passed_fd_);
+    if (got.kind == IoOutcome::Kind::kWouldBlock) {
+      // A body may be shorter than body_max (tpm2-tss sends SET_LOCALITY with one
+      // byte, QEMU pads it to four); what arrived with the request is all of it.
+      if (have_ >= kControlCodeSize && have_ - kControlCodeSize >= command_->body_min) break;
+      return Progress::kWaiting;
+    }
+    if (got.kind != IoOutcome::Kind::kTransferred) return Progress::kClosed;
+    have_ += got.bytes;
+    if (have_ == kControlCodeSize) {
+      ByteReader reader(ByteView(in_.data(), kControlCodeSize));
+      code_ = reader.U32().value();
+      command_ = FindControlCommand(code_);
+    }
+  }
+  request_ready_ = true;
+  watch_.SetEvents(0);  // one request at a time
+  return Progress::kRequest;
+}
+
+bool GuestControlConnection::RequestComplete() const {
+  if (have_ < kControlCodeSize) return false;
+  // An unknown code ends the request: nobody knows how long its body is.
+  return command_ == nullptr || have_ - kControlCodeSize == command_->body_max;
+}
+
+ControlRequest GuestControlConnection::TakeRequest() {
+  ControlRequest request;
+  request.code = code_;
+  request.command = command_;
+  request.body.assign(in_.begin() + static_cast<std::ptrdiff_t>(kControlCodeSize),
+                      in_.begin() + static_cast<std::ptrdiff_t>(have_));
+  request.passed_fd = std::move(passed_fd_);
+  have_ = 0;
+  code_ = 0;
+  command_ = nullptr;
+  request_ready_ = false;
+  return request;
+}
+
+GuestControlConnection::Progress GuestControlConnection::Reply(ByteView response, bool then_close) {
+  out_.assign(response.begin(), response.end());
+  written_ = 0;
+  close_after_write_ = then_close;
+  return Write();
+}
+
+GuestControlConnection::Progress GuestControlConnection::Write() {
+  while (written_ < out_.size()) {
+    const IoOutcome out = SendSome(fd_.get(), ByteView(out_).subspan(written_));
+    if (out.kind == IoOutcome::Kind::kWouldBlock) {
+      watch_.SetEvents(EPOLLOUT);
+      return Progress::kWaiting;
+    }
+    if (out.kind != IoOutcome::Kind::kTransferred) return Progress::kClosed;
+    written_ += out.bytes;
+  }
+  out_ = Bytes();
+  if (close_after_write_) return Progress::kClosed;
+  watch_.SetEvents(EPOLLIN);
+  return Progress::kWaiting;
+}
+
+}  // namespace vtpmd::vtpm

@@ -1,0 +1,104 @@
+#include "vtpm/relay/guest_data_connection.h"
+
+#include <algorithm>
+
+#include "vtpm/relay/socket_io.h"
+#include "vtpm/relay/tpm_frame.h"
+
+namespace vtpmd::vtpm {
+
+Result<std::unique_ptr<GuestDataConnection>> GuestDataConnection::Attach(RelayHub& hub, UniqueFd fd,
+                                                                         std::size_t max_command_size,
+                                                                         std::uint64_t* malformed,
+                                                                         RelayHub::Handler handler) {
+  const int raw = fd.get();
+  std::unique_ptr<GuestDataConnection> connection(
+      new GuestDataConnection(std::move(fd), max_command_size, malformed));
+  VTPMD_ASSIGN_OR_RETURN(connection->watch_, hub.Add(raw, EPOLLIN, std::move(handler)));
+  return connection;
+}
+
+GuestDataConnection::Progress GuestDataConnection::OnEvents(std::uint32_t events) {
+  if ((events & EPOLLOUT) != 0 && !out_.empty()) {
+    const Progress progress = Write();
+    if (progress != Progress::kWaiting) return progress;
+  }
+  if ((events & EPOLLIN) != 0 && out_.empty()) {
+    const Progress progress = Read();
+    if (progress != Progress::kWaiting) return progress;
+  }
+  // A guest that hung up has nobody left to answer: whatever it sent last is dropped.
+  if ((events & (EPOLLERR | EPOLLHUP)) != 0) return Progress::kClosed;
+  return Progress::kWaiting;
+}
+
+GuestDataConnection::Progress GuestDataConnection::Read() {
+  while (true) {
+    std::size_t wanted = kTpmHeaderSize - std::min(in_.size(), kTpmHeaderSize);
+    std::uint16_t tag = 0;
+    if (wanted == 0) {
+      auto header = ParseTpmHeader(in_);
+      if (!header.ok()) return Progress::kClosed;  // cannot happen: 10 bytes are there
+      tag = header->tag;
+      // Beyond the limit or below the header the stream cannot be resynchronised:
+      // answer like a TPM would, then hang up.
+      if (header->size < kTpmHeaderSize || header->size > max_command_size_) {
+        return Refuse(tag, kTpmRcCommandSize, /*then_close=*/true);
+      }
+      wanted = header->size - in_.size();
+    }
+    if (wanted == 0) {
+      if (!IsTpm2CommandTag(tag)) return Refuse(tag, kTpmRcBadTag, /*then_close=*/false);
+      watch_.SetEvents(0);  // one command at a time
+      return Progress::kCommand;
+    }
+    const std::size_t have = in_.size();
+    in_.resize(have + wanted);
+    const IoOutcome got = ReceiveSome(fd_.get(), std::span(in_).subspan(have));
+    in_.resize(have + (got.kind == IoOutcome::Kind::kTransferred ? got.bytes : 0));
+    // End of stream mid-command is a truncated command: nothing to forward.
+    if (got.kind == IoOutcome::Kind::kEndOfStream || got.kind == IoOutcome::Kind::kFailed) return Progress::kClosed;
+    if (got.kind == IoOutcome::Kind::kWouldBlock) return Progress::kWaiting;
+  }
+}
+
+Bytes GuestDataConnection::TakeCommand() {
+  Bytes command = std::move(in_);
+  in_ = Bytes();
+  return command;
+}
+
+GuestDataConnection::Progress GuestDataConnection::Refuse(std::uint16_t tag, std::uint32_t rc, bool then_close) {
+  ++*malformed_;
+  in_ = Bytes();
+  close_after_write_ = then_close;
+  return Reply(TpmErrorResponse(tag, rc));
+}
+
+GuestDataConnection::Progress GuestDataConnection::Reply(ByteView response) {
+  out_.assign(response.begin(), response.end());
+  written_ = 0;
+  return Write();
+}
+
+GuestDataConnection::Progress GuestDataConnection::Write() {
+  // One send() for the whole response where the socket has room: QEMU's start-up
+  // probe reads a response with a single read().
+  while (written_ < out_.size()) {
+    const IoOutcome out = SendSome(fd_.get(), ByteView(out_).subspan(written_));
+    if (out.kind == IoOutcome::Kind::kWouldBlock) {
+      watch_.SetEvents(EPOLLOUT);
+      return Progress::kWaiting;
+    }
+    if (out.kind != IoOutcome::Kind::kTransferred) return Progress::kClosed;
+    written_ += out.bytes;
+  }
+  out_ = Bytes();
+  if (close_after_write_) return Progress::kClosed;
+  watch_.SetEvents(EPOLLIN);
+  return Progress::kWaiting;
+}
+
+bool GuestDataConnection::PeerClosed() const { return PeerHasClosed(fd_.get()); }
+
+}  // namespace vtpmd::vtpm

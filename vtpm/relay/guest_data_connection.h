@@ -1,0 +1,55 @@
+#pragma once
+// One guest's TPM data channel: a connection to tpm.sock, or the socket QEMU
+// passed with CMD_SET_DATAFD. It frames the guest's byte stream into TPM
+// commands, answers malformed ones itself, and holds at most one command at a
+// time: it stops reading until that command's response has been written, so a
+// guest cannot queue work or memory in vtpmd.
+
+#include <cstdint>
+#include <memory>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "vtpm/relay/relay_hub.h"
+#include "vtpm/relay/unique_fd.h"
+
+namespace vtpmd::vtpm {
+
+class GuestDataConnection {
+ public:
+  enum class Progress { kWaiting, kCommand, kClosed };
+
+  // `malformed` counts commands refused for their framing (owned by the caller).
+  static Result<std::unique_ptr<GuestDataConnection>> Attach(RelayHub& hub, UniqueFd fd, std::size_t max_command_size,
+                                                             std::uint64_t* malformed, RelayHub::Handler handler);
+
+  GuestDataConnection(const GuestDataConnection&) = delete;
+  GuestDataConnection& operator=(const GuestDataConnection&) = delete;
+
+  Progress OnEvents(std::uint32_t events);
+  // After kCommand: the complete, well-formed command.
+  Bytes TakeCommand();
+  // The response to the command taken; reading resumes once it is written.
+  Progress Reply(ByteView response);
+  bool PeerClosed() const;
+
+ private:
+  GuestDataConnection(UniqueFd fd, std::size_t max_command_size, std::uint64_t* malformed)
+      : fd_(std::move(fd)), max_command_size_(max_command_size), malformed_(malformed) {}
+
+  Progress Read();
+  Progress Refuse(std::uint16_t tag, std::uint32_t rc, bool then_close);
+  Progress Write();
+
+  UniqueFd fd_;
+  Watch watch_;  // after fd_: unregistered before the fd closes
+  const std::size_t max_command_size_;
+  std::uint64_t* const malformed_;
+
+  Bytes in_;
+  Bytes out_;
+  std::size_t written_ = 0;
+  bool close_after_write_ = false;
+};
+
+}  // namespace vtpmd::vtpm
