@@ -75,8 +75,7 @@ Status CloseCycle(ESYS_CONTEXT* esys) {
   VTPMD_RETURN_IF_ERROR(CheckTss(Esys_HierarchyControl(esys, ESYS_TR_RH_PLATFORM, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                                        ESYS_TR_NONE, ESYS_TR_RH_PLATFORM, TPM2_NO),
                                  "TPM2_HierarchyControl(platform, disable)"));
-  return CheckTss(Esys_Shutdown(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_SU_STATE),
-                  "TPM2_Shutdown(STATE)");
+  return CheckTss(Esys_Shutdown(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_SU_STATE), "TPM2_Shutdown(STATE)");
 }
 
 }  // namespace

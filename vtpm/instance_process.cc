@@ -11,10 +11,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// CMD_INIT is answered as soon as libtpms has reloaded its state; no answer in
-// this time means another client holds the control channel.
-constexpr std::chrono::milliseconds kResetTimeout{5000};
-
 Status PrepareInstanceDir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -41,6 +37,7 @@ Result<std::unique_ptr<VtpmInstance>> VtpmInstance::Start(InstanceOptions option
   if (options.state_key.size() != kStateKeySize) {
     return InvalidArgument("vTPM instance state key must be 32 bytes (AES-256)");
   }
+  if (options.backend_timeout.count() <= 0) return InvalidArgument("vTPM instance backend timeout must be positive");
   VTPMD_RETURN_IF_ERROR(PrepareInstanceDir(options.dir));
   fs::path backend_socket = options.dir / "swtpm.sock";
   std::unique_ptr<VtpmInstance> instance(new VtpmInstance(std::move(options), std::move(backend_socket)));
@@ -92,7 +89,7 @@ Result<std::vector<ProvisionedEk>> VtpmInstance::Manufacture(const std::vector<E
   const std::string context = "manufacturing vTPM instance " + options_.id;
   std::lock_guard lock(mu_);
   if (!AliveLocked()) return FailedPrecondition(context + ": it is not running");
-  Status reset = swtpm_->ResetTpm(kResetTimeout);
+  Status reset = swtpm_->ResetTpm(options_.backend_timeout);
   if (!reset.ok()) return reset.error().WithContext(context);
   // The context is this function's own: its connection is closed on return, so
   // the relay can take the backend over afterwards.

@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,8 @@ struct InstanceOptions {
   std::string id;             // names the instance in errors and events
   std::filesystem::path dir;  // created 0700 if missing
   SecretBytes state_key;      // 32 bytes: AES-256 key of swtpm's state files
+  // How long Manufacture() waits for the backend before declaring it busy.
+  std::chrono::milliseconds backend_timeout{5000};
 };
 
 class VtpmInstance {
@@ -63,7 +66,8 @@ class VtpmInstance {
 
   // Resets the TPM (swtpm CMD_INIT: the guest's volatile state, PCRs included,
   // is gone) and manufactures it with ManufactureEks() over its own connection,
-  // closed before returning. Idempotent. kUnavailable if the backend is busy.
+  // closed before returning. Idempotent. kUnavailable when another client (a
+  // relay that has connected) holds the backend sockets.
   Result<std::vector<ProvisionedEk>> Manufacture(const std::vector<EkAlgorithm>& algorithms,
                                                  const EkCertifier& certifier);
 

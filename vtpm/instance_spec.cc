@@ -9,10 +9,8 @@ namespace vtpmd::vtpm {
 
 std::string_view EkAlgorithmName(EkAlgorithm algorithm) {
   switch (algorithm) {
-    case EkAlgorithm::kRsa2048:
-      return "rsa2048";
-    case EkAlgorithm::kEccP256:
-      return "ecc-nist-p256";
+    case EkAlgorithm::kRsa2048: return "rsa2048";
+    case EkAlgorithm::kEccP256: return "ecc-nist-p256";
   }
   return "unknown";
 }

@@ -14,8 +14,8 @@
 namespace vtpmd::vtpm {
 
 enum class EkAlgorithm {
-  kRsa2048,   // template L-1, persisted at 0x81010001, certificate at NV 0x01c00002
-  kEccP256,   // template L-2, persisted at 0x81010002, certificate at NV 0x01c0000a
+  kRsa2048,  // template L-1, persisted at 0x81010001, certificate at NV 0x01c00002
+  kEccP256,  // template L-2, persisted at 0x81010002, certificate at NV 0x01c0000a
 };
 
 // "rsa2048" / "ecc-nist-p256": the names the REST API and the store use.

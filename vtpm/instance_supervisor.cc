@@ -9,12 +9,9 @@ namespace vtpmd::vtpm {
 
 std::string_view InstanceEventName(InstanceEvent event) {
   switch (event) {
-    case InstanceEvent::kCrashed:
-      return "crashed";
-    case InstanceEvent::kRestarted:
-      return "restarted";
-    case InstanceEvent::kRestartFailed:
-      return "restart-failed";
+    case InstanceEvent::kCrashed: return "crashed";
+    case InstanceEvent::kRestarted: return "restarted";
+    case InstanceEvent::kRestartFailed: return "restart-failed";
   }
   return "unknown";
 }

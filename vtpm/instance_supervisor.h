@@ -88,7 +88,7 @@ class InstanceSupervisor {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Entry, std::less<>> entries_;  // ordered: sweeps visit ids in order
-  std::string in_flight_;  // id the thread is checking without mu_; Remove() waits for it
+  std::string in_flight_;                              // id the thread is checking without mu_; Remove() waits for it
   bool stopping_ = false;
   std::thread thread_;
 };

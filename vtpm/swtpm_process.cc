@@ -85,15 +85,15 @@ bool CanConnect(const fs::path& path) {
   return Connect(path).get() >= 0;
 }
 
-// One request/response exchange on swtpm's control channel (big-endian u32
-// command code, then its payload). swtpm serves one control client at a time, so
-// a busy channel shows as a timeout rather than a refused connection.
-Result<Bytes> ControlCommand(const fs::path& ctrl_path, ByteView request, std::size_t response_size,
-                             std::chrono::milliseconds timeout) {
-  Fd sock = Connect(ctrl_path);
-  if (sock.get() < 0) return Unavailable(ErrnoText("connecting to " + ctrl_path.string()));
+constexpr std::uint8_t kGetCapability[4] = {0, 0, 0, 1};  // answer: 8 bytes of capability flags
+
+// One request/response exchange on a connection to one of swtpm's sockets. swtpm
+// serves one client per socket at a time and leaves others in the listen backlog,
+// so a busy socket shows as a timeout rather than a refused connection.
+Result<Bytes> Request(const Fd& sock, const fs::path& path, ByteView request, std::size_t response_size,
+                      std::chrono::milliseconds timeout) {
   if (::send(sock.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-    return Unavailable(ErrnoText("sending to " + ctrl_path.string()));
+    return Unavailable(ErrnoText("sending to " + path.string()));
   }
   Bytes response(response_size);
   std::size_t received = 0;
@@ -102,21 +102,27 @@ Result<Bytes> ControlCommand(const fs::path& ctrl_path, ByteView request, std::s
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     pollfd pfd{.fd = sock.get(), .events = POLLIN, .revents = 0};
     if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
-      return Unavailable("swtpm control channel " + ctrl_path.string() + " did not answer");
+      return Unavailable("no answer on " + path.string() + " (another client holds it?)");
     }
     const ssize_t n = ::recv(sock.get(), response.data() + received, response.size() - received, 0);
-    if (n <= 0) return Unavailable("swtpm control channel " + ctrl_path.string() + " closed");
+    if (n <= 0) return Unavailable(path.string() + " closed the connection");
     received += static_cast<std::size_t>(n);
   }
   return response;
 }
 
+Result<Bytes> Exchange(const fs::path& path, ByteView request, std::size_t response_size,
+                       std::chrono::milliseconds timeout) {
+  Fd sock = Connect(path);
+  if (sock.get() < 0) return Unavailable(ErrnoText("connecting to " + path.string()));
+  return Request(sock, path, request, response_size, timeout);
+}
+
 // swtpm listens before it has loaded (and decrypted) its state, so an accepted
-// connection proves little. An answer to CMD_GET_CAPABILITY (8 bytes of
-// capability flags) comes from its main loop, i.e. after the TPM initialized.
+// connection proves little. An answer to CMD_GET_CAPABILITY comes from its main
+// loop, i.e. after the TPM initialized.
 bool ControlChannelAnswers(const fs::path& ctrl_path, std::chrono::milliseconds timeout) {
-  constexpr std::uint8_t kGetCapability[4] = {0, 0, 0, 1};
-  return ControlCommand(ctrl_path, kGetCapability, 8, timeout).ok();
+  return Exchange(ctrl_path, kGetCapability, 8, timeout).ok();
 }
 
 // PR_SET_PDEATHSIG is tied to the thread that forked: were that a request worker
@@ -352,9 +358,20 @@ bool SwtpmProcess::Serving(const std::filesystem::path& socket_path) {
 
 Status SwtpmProcess::ResetTpm(std::chrono::milliseconds timeout) {
   if (!PollRunning()) return Unavailable("swtpm is not running");
+  // A request left in a busy socket's backlog still runs once the holder leaves.
+  // So both sockets are probed with harmless requests first (TPM2_GetRandom: any
+  // TPM response header will do), and CMD_INIT goes only over a control
+  // connection that has already been answered.
+  constexpr std::uint8_t kGetRandom8[12] = {0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7b, 0, 8};
+  constexpr std::size_t kTpmResponseHeader = 10;
+  VTPMD_RETURN_IF_ERROR(Exchange(socket_path_, kGetRandom8, kTpmResponseHeader, timeout));
+  const fs::path ctrl_path = socket_path_.string() + ".ctrl";
+  Fd ctrl = Connect(ctrl_path);
+  if (ctrl.get() < 0) return Unavailable(ErrnoText("connecting to " + ctrl_path.string()));
+  VTPMD_RETURN_IF_ERROR(Request(ctrl, ctrl_path, kGetCapability, 8, timeout));
   // CMD_INIT with PTM_INIT_FLAG_DELETE_VOLATILE; the answer is a u32 TPM result.
   constexpr std::uint8_t kInit[8] = {0, 0, 0, 2, 0, 0, 0, 1};
-  VTPMD_ASSIGN_OR_RETURN(Bytes result, ControlCommand(socket_path_.string() + ".ctrl", kInit, 4, timeout));
+  VTPMD_ASSIGN_OR_RETURN(Bytes result, Request(ctrl, ctrl_path, kInit, 4, timeout));
   if (result != Bytes{0, 0, 0, 0}) {
     return Unavailable("swtpm refused CMD_INIT (result 0x" + HexEncode(result) + "); log: " + LogTail());
   }

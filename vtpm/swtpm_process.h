@@ -54,8 +54,9 @@ class SwtpmProcess {
   bool Alive();
   // Power-cycles the TPM through the control channel (CMD_INIT, volatile state
   // discarded): afterwards it expects TPM2_Startup, with the platform hierarchy
-  // enabled and its auth empty again. Fails with kUnavailable when swtpm does not
-  // answer within `timeout`, e.g. because another client holds the control channel.
+  // enabled and its auth empty again. Fails with kUnavailable, without resetting
+  // anything, when the data or the control socket does not answer within
+  // `timeout` because another client holds it; on success both were free.
   Status ResetTpm(std::chrono::milliseconds timeout);
 
   // True when some swtpm accepts connections at `socket_path` (this process's or not).

@@ -125,7 +125,7 @@ Status Application::EnsureAdminToken() {
 
 Status Application::StartInstances() {
   events_ = std::make_unique<EventLog>(*store_, clock_, rng_);
-  InstanceManager::Options options{data_dir_->File("instances"), config_.threads};
+  InstanceManager::Options options{data_dir_->File("instances"), config_.socket_dir, config_.threads};
   auto instances = InstanceManager::Start(options, *store_, *events_, *ca_, data_key_, clock_, rng_);
   if (!instances.ok()) return instances.error().WithContext("vTPM instances");
   instances_ = std::move(*instances);

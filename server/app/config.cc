@@ -61,6 +61,9 @@ Status SetOption(std::string_view key, std::string_view value, Config& config) {
   if (key == "data-dir") {
     if (value.empty()) return InvalidArgument("data-dir: empty path");
     config.data_dir = std::string(value);
+  } else if (key == "socket-dir") {
+    if (value.empty()) return InvalidArgument("socket-dir: empty path");
+    config.socket_dir = std::string(value);
   } else if (key == "listen") {
     return ParseListen(value, config);
   } else if (key == "platform-tpm") {
@@ -141,6 +144,7 @@ std::string ConfigUsage() {
 
 Options (also accepted as keys of the JSON config file, without "--"):
   --data-dir DIR            state directory (default ./vtpmd-data)
+  --socket-dir DIR          VM-facing vTPM sockets (default ./vtpmd-sockets; /run/vtpmd in production)
   --listen HOST:PORT        HTTPS listen address (default 127.0.0.1:8443; port 0 = any free port)
   --platform-tpm TCTI       "simulated" (default: vtpmd runs its own swtpm) or a tpm2-tss
                             TCTI such as device:/dev/tpmrm0

@@ -15,6 +15,9 @@ namespace vtpmd::app {
 
 struct Config {
   std::filesystem::path data_dir = "vtpmd-data";
+  // VM-facing sockets live outside the (0700) data directory, so that a VM's uid can
+  // be let in to its own instance's sockets and nowhere else.
+  std::filesystem::path socket_dir = "vtpmd-sockets";
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8443;
   // "simulated" starts vtpmd's own swtpm; anything else is a tpm2-tss TCTI string.

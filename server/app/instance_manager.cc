@@ -1,9 +1,13 @@
 #include "server/app/instance_manager.h"
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
+#include <cstring>
 
 #include "ca/ek_certificate.h"
 #include "ca/serial_number.h"
@@ -93,8 +97,33 @@ void InstanceManager::WorkerLoop() {
 std::filesystem::path InstanceManager::InstanceDir(std::string_view id) const { return options_.instances_dir / id; }
 
 AttachPaths InstanceManager::Attach(std::string_view id) const {
-  const auto dir = InstanceDir(id);
+  const auto dir = options_.socket_dir / id;
   return {dir / "tpm.sock", dir / "tpm.sock.ctrl"};
+}
+
+namespace {
+
+Status ChownTo(const std::filesystem::path& path, uid_t uid) {
+  if (::chown(path.c_str(), uid, static_cast<gid_t>(-1)) != 0) {
+    return Unavailable("chown " + path.string() + ": " + std::strerror(errno));
+  }
+  return Ok();
+}
+
+Status MakePrivateDirectory(const std::filesystem::path& dir, std::filesystem::perms perms) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) std::filesystem::permissions(dir, perms, std::filesystem::perm_options::replace, ec);
+  if (ec) return Unavailable("preparing " + dir.string() + ": " + ec.message());
+  return Ok();
+}
+
+}  // namespace
+
+Status InstanceManager::PrepareAttachDir(const InstanceRecord& record) const {
+  const auto dir = options_.socket_dir / record.id;
+  VTPMD_RETURN_IF_ERROR(MakePrivateDirectory(dir, std::filesystem::perms::owner_all));
+  return ChownTo(dir, record.binding_uid.value_or(::geteuid()));
 }
 
 Result<SecretBytes> InstanceManager::StateKey(const InstanceRecord& record) const {
@@ -137,11 +166,13 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Start(Options options,
                                                                 const Clock& clock, Rng& rng) {
   std::error_code ec;
   options.instances_dir = std::filesystem::absolute(options.instances_dir, ec);
-  std::filesystem::create_directories(options.instances_dir, ec);
-  if (ec) return Unavailable("creating " + options.instances_dir.string() + ": " + ec.message());
-  std::filesystem::permissions(options.instances_dir, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, ec);
-  if (ec) return Unavailable("chmod 0700 " + options.instances_dir.string() + ": " + ec.message());
+  if (!ec) options.socket_dir = std::filesystem::absolute(options.socket_dir, ec);
+  if (ec) return InvalidArgument("instance directories: " + ec.message());
+  using std::filesystem::perms;
+  VTPMD_RETURN_IF_ERROR(MakePrivateDirectory(options.instances_dir, perms::owner_all));
+  // Others may pass through to their own instance's directory, but not list the others.
+  VTPMD_RETURN_IF_ERROR(MakePrivateDirectory(options.socket_dir,
+                                             perms::owner_all | perms::group_exec | perms::others_exec));
 
   std::unique_ptr<InstanceManager> manager(
       new InstanceManager(options, store, events, ca, data_key.Clone(), clock, rng));
@@ -231,11 +262,19 @@ Status InstanceManager::Launch(const InstanceRecord& record, std::shared_ptr<vtp
                            vtpm::VtpmInstance::Start({record.id, InstanceDir(record.id), std::move(key)}));
     instance = std::move(started);
   }
+  VTPMD_RETURN_IF_ERROR(PrepareAttachDir(record));
+  const AttachPaths paths = Attach(record.id);
   vtpm::RelayOptions relay_options;
-  relay_options.socket_path = Attach(record.id).data_socket;
+  relay_options.socket_path = paths.data_socket;
   relay_options.backend_socket = instance->backend_socket();
   relay_options.allowed_uid = record.binding_uid;
   VTPMD_ASSIGN_OR_RETURN(std::unique_ptr<vtpm::TpmRelay> relay, vtpm::TpmRelay::Start(relay_hub_, relay_options));
+  if (record.binding_uid) {
+    // Filesystem permissions keep other uids out; the relay's SO_PEERCRED check
+    // keeps out everyone else who could open the socket (root included).
+    VTPMD_RETURN_IF_ERROR(ChownTo(paths.data_socket, *record.binding_uid));
+    VTPMD_RETURN_IF_ERROR(ChownTo(paths.control_socket, *record.binding_uid));
+  }
   VTPMD_RETURN_IF_ERROR(supervisor_->Add(instance));
   auto live = std::make_unique<Live>(Live{std::move(instance), std::move(relay)});
   std::lock_guard lock(live_mu_);
@@ -295,6 +334,8 @@ Status InstanceManager::Delete(std::string_view id) {
   Status stopped = StopLive(id);
   if (!stopped.ok()) Log(LogLevel::kWarning, "instance " + record.id + ": " + stopped.error().message());
   VTPMD_RETURN_IF_ERROR(vtpm::VtpmInstance::DestroyState(InstanceDir(id)));
+  std::error_code ec;
+  std::filesystem::remove_all(options_.socket_dir / id, ec);
   VTPMD_RETURN_IF_ERROR(records_.Delete(id));
   RecordEvent("instance.deleted", record.id);
   return Ok();

@@ -43,7 +43,8 @@ struct AttachPaths {
 class InstanceManager {
  public:
   struct Options {
-    std::filesystem::path instances_dir;  // <data-dir>/instances, 0700
+    std::filesystem::path instances_dir;  // <data-dir>/instances, 0700: swtpm state and its own sockets
+    std::filesystem::path socket_dir;     // traverse-only (0711): <id>/tpm.sock(.ctrl), per-VM access
     unsigned workers = 0;                 // 0 = one per core
   };
 
@@ -79,6 +80,8 @@ class InstanceManager {
   Result<std::vector<EndorsementKeyRecord>> Manufacture(const InstanceRecord& record, vtpm::VtpmInstance& instance);
   Result<SecretBytes> StateKey(const InstanceRecord& record) const;
   std::filesystem::path InstanceDir(std::string_view id) const;
+  // The VM's own directory: 0700 and owned by the binding uid when there is one.
+  Status PrepareAttachDir(const InstanceRecord& record) const;
   void RecordEvent(std::string_view type, const std::string& id, std::string_view detail = {});
 
   Options options_;

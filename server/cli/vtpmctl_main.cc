@@ -340,9 +340,10 @@ class Commands {
     VTPMD_ASSIGN_OR_RETURN(auto instance, api_.Call("POST", "/v1/instances", boost::json::value(request)));
     if (inv_.flags.count("wait")) {
       const std::string target = "/v1/instances/" + Str(instance, "id");
-      // Manufacturing a TPM (RSA key generation) takes seconds; poll, bounded.
-      for (int i = 0; i < 600 && Str(instance, "status") == "provisioning"; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // Manufacturing a TPM takes a fraction of a second to seconds (RSA key
+      // generation); poll finely on the open connection, bounded to a minute.
+      for (int i = 0; i < 3000 && Str(instance, "status") == "provisioning"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
         VTPMD_ASSIGN_OR_RETURN(instance, api_.Call("GET", target));
       }
       if (Str(instance, "status") != "running") {

@@ -244,3 +244,50 @@ TEST(InstanceRestart, EverythingComesBackAfterRestartKill9AndSwtpmCrash) {
 
 }  // namespace
 }  // namespace vtpmd::testing
+
+namespace vtpmd::testing {
+namespace {
+
+class InstanceIsolationTest : public ServerSuite {};
+
+std::string AsNobody(const std::string& command) {
+  return "setpriv --reuid=65534 --regid=65534 --clear-groups " + command;
+}
+
+TEST_F(InstanceIsolationTest, OnlyTheBoundUidReachesAnInstanceAndNobodyReachesAnother) {
+  auto create = [](const std::string& body) {
+    JsonReply created = Call(server(), "POST", "/v1/instances", admin(), body);
+    EXPECT_EQ(created.status, 202u) << created.raw;
+    const std::string id = std::string(created.body.as_object().at("id").as_string());
+    for (int i = 0; i < 600; ++i) {
+      JsonReply reply = Call(server(), "GET", "/v1/instances/" + id, admin());
+      if (reply.body.as_object().at("status").as_string() != "provisioning") return reply.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return boost::json::value();
+  };
+  const boost::json::value bound = create(
+      R"({"vm_id":"66666666-7777-4888-8999-aaaaaaaaaaaa","ek_algorithms":["ecc-nist-p256"],"binding_uid":65534})");
+  const boost::json::value other =
+      create(R"({"vm_id":"77777777-8888-4999-8aaa-bbbbbbbbbbbb","ek_algorithms":["ecc-nist-p256"]})");
+  ASSERT_EQ(bound.as_object().at("status").as_string(), "running");
+  ASSERT_EQ(other.as_object().at("status").as_string(), "running");
+  const std::string bound_tcti(bound.as_object().at("attach").as_object().at("tcti").as_string());
+  const std::string other_tcti(other.as_object().at("attach").as_object().at("tcti").as_string());
+
+  // The bound uid (nobody) uses its vTPM; root, a different uid, is refused by the relay.
+  CommandResult own = RunCommand(AsNobody("tpm2_getrandom -T " + bound_tcti + " 8 --hex"));
+  EXPECT_EQ(own.exit_code, 0) << own.output;
+  EXPECT_NE(RunCommand("timeout 10 tpm2_getrandom -T " + bound_tcti + " 8").exit_code, 0);
+  // The same uid cannot reach another instance's sockets, its state, or the list of instances.
+  EXPECT_NE(RunCommand(AsNobody("timeout 10 tpm2_getrandom -T " + other_tcti + " 8")).exit_code, 0);
+  const std::string other_id(other.as_object().at("id").as_string());
+  const auto instances = server().data_dir() / "instances";
+  EXPECT_NE(RunCommand(AsNobody("ls " + instances.string())).exit_code, 0);
+  EXPECT_NE(RunCommand(AsNobody("ls " + (instances / other_id).string())).exit_code, 0);
+  const std::string bound_id(bound.as_object().at("id").as_string());
+  EXPECT_NE(RunCommand(AsNobody("ls " + (instances / bound_id / "state").string())).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace vtpmd::testing

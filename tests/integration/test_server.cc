@@ -13,6 +13,9 @@ std::vector<std::string> ServerSuite::SuiteFlags() {
 
 void ServerSuite::SetUpTestSuite() {
   scratch_ = MakeTempDir("vtpmd-it");
+  // Traverse-only, like /run: the isolation test attaches as an unprivileged uid.
+  std::filesystem::permissions(scratch_, std::filesystem::perms::owner_all | std::filesystem::perms::others_exec |
+                                             std::filesystem::perms::group_exec);
   auto started = VtpmdProcess::Start(scratch_ / "data", SuiteFlags());
   ASSERT_TRUE(started.ok()) << started.error().message();
   server_ = std::move(*started);

@@ -63,8 +63,9 @@ Result<std::unique_ptr<VtpmdProcess>> VtpmdProcess::Start(const std::filesystem:
   const std::filesystem::path ready = data_dir.string() + ".ready.json";
   const std::filesystem::path log = data_dir.string() + ".log";
   std::filesystem::remove(ready);
-  std::vector<std::string> args = {VTPMD_BINARY, "--data-dir", data_dir.string(), "--listen", "127.0.0.1:0",
-                                   "--ready-file", ready.string()};
+  std::vector<std::string> args = {VTPMD_BINARY,   "--data-dir",   data_dir.string(),
+                                   "--socket-dir", data_dir.string() + "-sockets", "--listen",
+                                   "127.0.0.1:0",  "--ready-file", ready.string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
   const pid_t pid = ::fork();

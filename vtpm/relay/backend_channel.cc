@@ -1,26 +1,39 @@
 #include "vtpm/relay/backend_channel.h"
 
+#include <algorithm>
 #include <string>
 
 #include "vtpm/relay/socket_io.h"
 #include "vtpm/relay/tpm_frame.h"
 
 namespace vtpmd::vtpm {
+namespace {
+
+// swtpm writes a response at once; reading this much before the header is known
+// takes a typical response with one recv().
+constexpr std::size_t kFirstRead = 4096;
+
+bool Broken(const IoOutcome& outcome) {
+  return outcome.kind == IoOutcome::Kind::kFailed || outcome.kind == IoOutcome::Kind::kEndOfStream;
+}
+
+}  // namespace
 
 BackendChannel::Framing TpmResponseFraming(std::size_t max_size) {
   return [max_size](ByteView received) -> Result<std::size_t> {
-    if (received.size() < kTpmHeaderSize) return kTpmHeaderSize - received.size();
+    if (received.size() < kTpmHeaderSize) return std::min(kFirstRead, max_size) - received.size();
     VTPMD_ASSIGN_OR_RETURN(TpmHeader header, ParseTpmHeader(received));
     if (header.size < kTpmHeaderSize || header.size > max_size) {
       return Internal("swtpm sent a response of impossible size " + std::to_string(header.size));
     }
+    if (received.size() > header.size) return Internal("swtpm sent more than one response");
     return header.size - received.size();
   };
 }
 
 Status BackendChannel::Connect() {
   VTPMD_ASSIGN_OR_RETURN(fd_, ConnectUnix(socket_path_));
-  auto watch = hub_.Add(fd_.get(), EPOLLOUT, [this](std::uint32_t events) { OnEvents(events); });
+  auto watch = hub_.Add(fd_.get(), EPOLLIN, [this](std::uint32_t events) { OnEvents(events); });
   if (!watch.ok()) {
     fd_.Reset();
     return std::move(watch).error();
@@ -31,15 +44,28 @@ Status BackendChannel::Connect() {
 
 Status BackendChannel::Start(Bytes request, Framing framing, Done done) {
   if (busy()) return Internal("backend channel already has an exchange in flight");
-  reused_ = fd_.valid();
-  if (!reused_) VTPMD_RETURN_IF_ERROR(Connect());
+  const bool kept = fd_.valid();
+  if (!kept) VTPMD_RETURN_IF_ERROR(Connect());
+  // Written at once rather than on EPOLLOUT: that saves a trip through the event
+  // loop on every command, and swtpm's socket has room for any command.
+  IoOutcome first = SendSome(fd_.get(), request);
+  if (Broken(first) && kept) {
+    // The kept connection died while idle (swtpm restarted) before the loop
+    // noticed. swtpm saw nothing of this request, so a new connection may carry it.
+    Disconnect();
+    VTPMD_RETURN_IF_ERROR(Connect());
+    first = SendSome(fd_.get(), request);
+  }
+  if (Broken(first)) {
+    Disconnect();
+    return Unavailable(socket_path_.string() + ": writing to swtpm failed");
+  }
   request_ = std::move(request);
-  sent_ = 0;
+  sent_ = first.kind == IoOutcome::Kind::kTransferred ? first.bytes : 0;
   response_.clear();
   framing_ = std::move(framing);
   done_ = std::move(done);
-  // The write happens on the next EPOLLOUT, so `done` never runs inside Start.
-  watch_.SetEvents(EPOLLOUT);
+  watch_.SetEvents(sent_ < request_.size() ? EPOLLOUT : EPOLLIN);
   return Ok();
 }
 
@@ -52,7 +78,7 @@ void BackendChannel::OnEvents(std::uint32_t events) {
   }
   if ((events & EPOLLOUT) != 0 && sent_ < request_.size() && !Flush()) return;
   if ((events & EPOLLIN) != 0 && sent_ == request_.size() && !Receive()) return;
-  if ((events & (EPOLLERR | EPOLLHUP)) != 0 && busy()) ConnectionLost();
+  if ((events & (EPOLLERR | EPOLLHUP)) != 0) Fail("swtpm closed the connection");
 }
 
 bool BackendChannel::Flush() {
@@ -60,27 +86,13 @@ bool BackendChannel::Flush() {
     const IoOutcome out = SendSome(fd_.get(), ByteView(request_).subspan(sent_));
     if (out.kind == IoOutcome::Kind::kWouldBlock) return true;
     if (out.kind != IoOutcome::Kind::kTransferred) {
-      ConnectionLost();
+      Fail("writing to swtpm failed");
       return false;
     }
     sent_ += out.bytes;
   }
   watch_.SetEvents(EPOLLIN);
   return true;
-}
-
-void BackendChannel::ConnectionLost() {
-  // A kept connection can have died unnoticed while idle (swtpm restarted). If
-  // swtpm saw nothing of this request yet, sending it on a new one is safe.
-  if (reused_ && sent_ == 0) {
-    reused_ = false;
-    Disconnect();
-    Status connected = Connect();
-    if (connected.ok()) return;
-    Fail(connected.error().message());
-    return;
-  }
-  Fail("swtpm closed the connection");
 }
 
 bool BackendChannel::Receive() {
@@ -100,7 +112,7 @@ bool BackendChannel::Receive() {
     response_.resize(have + (in.kind == IoOutcome::Kind::kTransferred ? in.bytes : 0));
     if (in.kind == IoOutcome::Kind::kWouldBlock) return true;
     if (in.kind != IoOutcome::Kind::kTransferred) {
-      ConnectionLost();
+      Fail("swtpm closed the connection mid-response");
       return false;
     }
   }
@@ -115,11 +127,8 @@ void BackendChannel::Fail(std::string why) {
 }
 
 void BackendChannel::Complete() {
-  if (mode_ == Mode::kPerExchange) {
-    Disconnect();
-  } else {
-    watch_.SetEvents(EPOLLIN);  // to notice swtpm going away while idle
-  }
+  if (mode_ == Mode::kPerExchange) Disconnect();
+  // A kept connection stays registered for EPOLLIN, to notice swtpm going away.
   Bytes response = std::move(response_);
   response_ = Bytes();
   request_ = Bytes();

@@ -19,8 +19,8 @@ namespace vtpmd::vtpm {
 class BackendChannel {
  public:
   enum class Mode { kPersistent, kPerExchange };
-  // How many more bytes the response needs given what has arrived (0: complete),
-  // or an error if what arrived cannot be a response.
+  // How many more bytes to read at most given what has arrived (0: the response
+  // is complete), or an error if what arrived cannot be a response.
   using Framing = std::function<Result<std::size_t>(ByteView received)>;
   using Done = std::function<void(Result<Bytes> response)>;
 
@@ -30,18 +30,16 @@ class BackendChannel {
   BackendChannel& operator=(const BackendChannel&) = delete;
 
   // Starts one exchange; `done` runs on the hub thread when it ends, never from
-  // inside Start. An error means nothing was started.
+  // inside Start. An error means the exchange did not start (swtpm unreachable).
   Status Start(Bytes request, Framing framing, Done done);
   bool busy() const { return static_cast<bool>(done_); }
 
  private:
   Status Connect();
   void OnEvents(std::uint32_t events);
-  // Both return false when the exchange ended or moved to a new connection: the
-  // rest of the current event is then stale.
+  // Both return false once the exchange has ended.
   bool Flush();
   bool Receive();
-  void ConnectionLost();
   void Fail(std::string why);
   void Complete();
   void Disconnect();
@@ -52,7 +50,6 @@ class BackendChannel {
 
   UniqueFd fd_;
   Watch watch_;  // after fd_: unregistered before the fd closes
-  bool reused_ = false;  // the exchange runs on a connection kept from an earlier one
   Bytes request_;
   std::size_t sent_ = 0;
   Bytes response_;

@@ -23,7 +23,11 @@ GuestDataConnection::Progress GuestDataConnection::OnEvents(std::uint32_t events
     const Progress progress = Write();
     if (progress != Progress::kWaiting) return progress;
   }
-  if ((events & EPOLLIN) != 0 && out_.empty()) {
+  if ((events & EPOLLIN) != 0 && awaiting_reply_) {
+    // The guest sends ahead of its answer: stop listening until it is written.
+    // (Listening stays on otherwise, which saves two epoll_ctl per command.)
+    watch_.SetEvents(0);
+  } else if ((events & EPOLLIN) != 0 && out_.empty()) {
     const Progress progress = Read();
     if (progress != Progress::kWaiting) return progress;
   }
@@ -49,7 +53,7 @@ GuestDataConnection::Progress GuestDataConnection::Read() {
     }
     if (wanted == 0) {
       if (!IsTpm2CommandTag(tag)) return Refuse(tag, kTpmRcBadTag, /*then_close=*/false);
-      watch_.SetEvents(0);  // one command at a time
+      awaiting_reply_ = true;  // one command at a time
       return Progress::kCommand;
     }
     const std::size_t have = in_.size();
@@ -76,6 +80,7 @@ GuestDataConnection::Progress GuestDataConnection::Refuse(std::uint16_t tag, std
 }
 
 GuestDataConnection::Progress GuestDataConnection::Reply(ByteView response) {
+  awaiting_reply_ = false;
   out_.assign(response.begin(), response.end());
   written_ = 0;
   return Write();

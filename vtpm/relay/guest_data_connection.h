@@ -2,8 +2,8 @@
 // One guest's TPM data channel: a connection to tpm.sock, or the socket QEMU
 // passed with CMD_SET_DATAFD. It frames the guest's byte stream into TPM
 // commands, answers malformed ones itself, and holds at most one command at a
-// time: it stops reading until that command's response has been written, so a
-// guest cannot queue work or memory in vtpmd.
+// time: it reads nothing more until that command's response has been written, so
+// a guest cannot queue work or memory in vtpmd.
 
 #include <cstdint>
 #include <memory>
@@ -47,6 +47,7 @@ class GuestDataConnection {
   std::uint64_t* const malformed_;
 
   Bytes in_;
+  bool awaiting_reply_ = false;  // a command was taken and is not answered yet
   Bytes out_;
   std::size_t written_ = 0;
   bool close_after_write_ = false;

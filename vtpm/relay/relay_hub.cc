@@ -18,7 +18,7 @@ constexpr int kMaxEventsPerWait = 64;
 }  // namespace
 
 Watch::Watch(Watch&& other) noexcept
-    : hub_(std::exchange(other.hub_, nullptr)), fd_(other.fd_), token_(other.token_) {}
+    : hub_(std::exchange(other.hub_, nullptr)), fd_(other.fd_), token_(other.token_), events_(other.events_) {}
 
 Watch& Watch::operator=(Watch&& other) noexcept {
   if (this != &other) {
@@ -26,6 +26,7 @@ Watch& Watch::operator=(Watch&& other) noexcept {
     hub_ = std::exchange(other.hub_, nullptr);
     fd_ = other.fd_;
     token_ = other.token_;
+    events_ = other.events_;
   }
   return *this;
 }
@@ -38,7 +39,9 @@ void Watch::Release() {
 }
 
 void Watch::SetEvents(std::uint32_t events) {
-  if (hub_ != nullptr) hub_->Modify(fd_, token_, events);
+  if (hub_ == nullptr || events == events_) return;
+  hub_->Modify(fd_, token_, events);
+  events_ = events;
 }
 
 Result<std::shared_ptr<RelayHub>> RelayHub::Start() {
@@ -77,7 +80,7 @@ Result<Watch> RelayHub::Add(int fd, std::uint32_t events, Handler handler) {
     return Unavailable(std::string("epoll_ctl add: ") + std::strerror(errno));
   }
   handlers_.emplace(token, std::move(handler));
-  return Watch(this, fd, token);
+  return Watch(this, fd, token, events);
 }
 
 void RelayHub::Modify(int fd, std::uint64_t token, std::uint32_t events) {

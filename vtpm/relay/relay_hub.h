@@ -34,17 +34,20 @@ class Watch {
   Watch& operator=(const Watch&) = delete;
   ~Watch();
 
-  // EPOLLIN / EPOLLOUT; hang-ups and errors are always reported.
+  // EPOLLIN / EPOLLOUT; hang-ups and errors are always reported. Setting the
+  // mask it already has costs no system call.
   void SetEvents(std::uint32_t events);
 
  private:
   friend class RelayHub;
-  Watch(RelayHub* hub, int fd, std::uint64_t token) : hub_(hub), fd_(fd), token_(token) {}
+  Watch(RelayHub* hub, int fd, std::uint64_t token, std::uint32_t events)
+      : hub_(hub), fd_(fd), token_(token), events_(events) {}
   void Release();
 
   RelayHub* hub_ = nullptr;
   int fd_ = -1;
   std::uint64_t token_ = 0;
+  std::uint32_t events_ = 0;
 };
 
 class RelayHub {

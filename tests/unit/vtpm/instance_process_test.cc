@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include "core/tpm_name.h"
@@ -182,13 +185,15 @@ TEST_F(InstanceTest, ManufactureRepairsWhatAGuestChanged) {
   testing::WriteFileBytes(work_ / "ecc.der", ecc_cert);
   // The right bytes, but writable by anyone who knows the (empty) index auth.
   ASSERT_TRUE(RunTool(tcti, work_, "nvundefine -C p 0x01c00002"));
-  ASSERT_TRUE(RunTool(tcti, work_, "nvdefine -C p -s 1500 -a "
-                                   "'ppwrite|authwrite|ppread|ownerread|authread|no_da|platformcreate' 0x01c00002"));
+  ASSERT_TRUE(RunTool(tcti, work_,
+                      "nvdefine -C p -s 1500 -a "
+                      "'ppwrite|authwrite|ppread|ownerread|authread|no_da|platformcreate' 0x01c00002"));
   ASSERT_TRUE(RunTool(tcti, work_, "nvwrite -C 0x01c00002 -i rsa.der 0x01c00002"));
   // The right bytes and attributes, but an auth value that locks guests' reads out.
   ASSERT_TRUE(RunTool(tcti, work_, "nvundefine -C p 0x01c0000a"));
-  ASSERT_TRUE(RunTool(tcti, work_, "nvdefine -C p -s 600 -p secret -a "
-                                   "'ppwrite|ppread|ownerread|authread|no_da|platformcreate' 0x01c0000a"));
+  ASSERT_TRUE(RunTool(tcti, work_,
+                      "nvdefine -C p -s 600 -p secret -a "
+                      "'ppwrite|ppread|ownerread|authread|no_da|platformcreate' 0x01c0000a"));
   ASSERT_TRUE(RunTool(tcti, work_, "nvwrite -C p -i ecc.der 0x01c0000a"));
   ASSERT_NE(ToolStatus(tcti, work_, "nvread -C 0x01c0000a 0x01c0000a -o nv.bin"), 0);
   ASSERT_TRUE(RunTool(tcti, work_, "evictcontrol -C o -c 0x81010002"));
@@ -312,6 +317,52 @@ TEST_F(InstanceTest, ManufactureNeedsARunningInstance) {
   auto eks = instance->Manufacture(BothAlgorithms(), certifier_.certifier());
   ASSERT_FALSE(eks.ok());
   EXPECT_EQ(eks.error().code(), ErrorCode::kFailedPrecondition);
+}
+
+// Holds one of swtpm's sockets the way a connected relay does.
+class SocketHolder {
+ public:
+  explicit SocketHolder(const fs::path& path) : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    connected_ = ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  SocketHolder(const SocketHolder&) = delete;
+  SocketHolder& operator=(const SocketHolder&) = delete;
+  ~SocketHolder() { ::close(fd_); }
+  bool connected() const { return connected_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+TEST_F(InstanceTest, ManufactureRefusesABackendHeldByAnotherClient) {
+  auto instance = VtpmInstance::Start({.id = "inst-1",
+                                       .dir = Dir("i"),
+                                       .state_key = testing::StateKey(1),
+                                       .backend_timeout = std::chrono::milliseconds(300)});
+  ASSERT_TRUE(instance.ok()) << instance.error().message();
+  // The guest's PCRs show whether the TPM was reset behind its back.
+  const std::string tcti = (*instance)->backend_tcti();
+  ASSERT_TRUE(RunTool(tcti, work_, "startup -c"));
+  ASSERT_TRUE(RunTool(tcti, work_, "pcrextend 16:sha256=" + std::string(64, 'a')));
+  const Bytes extended = ToolOutput(tcti, work_, "pcrread sha256:16 -o pcr.bin", "pcr.bin");
+  ASSERT_EQ(extended.size(), 32U);
+  ASSERT_NE(extended, Bytes(32, 0));
+  for (const fs::path& socket : {(*instance)->backend_socket(), (*instance)->backend_control_socket()}) {
+    {
+      SocketHolder holder(socket);
+      ASSERT_TRUE(holder.connected());
+      // swtpm accepts in arrival order: Manufacture queues behind the holder.
+      auto eks = (*instance)->Manufacture(BothAlgorithms(), certifier_.certifier());
+      ASSERT_FALSE(eks.ok()) << socket;
+      EXPECT_EQ(eks.error().code(), ErrorCode::kUnavailable) << eks.error().message();
+    }
+    EXPECT_EQ(ToolOutput(tcti, work_, "pcrread sha256:16 -o pcr.bin", "pcr.bin"), extended) << socket;
+  }
+  EXPECT_EQ(Manufacture(**instance).size(), 2U);  // once the holders are gone
 }
 
 TEST_F(InstanceTest, StopRestartAndCrashRecovery) {

@@ -34,8 +34,7 @@ class EventRecorder {
   // supervisor from hanging the test; nothing is measured against it.
   std::vector<InstanceEvent> WaitFor(const std::string& id, std::size_t count) {
     std::unique_lock lock(mu_);
-    const bool arrived =
-        cv_.wait_for(lock, std::chrono::seconds(60), [&] { return events_[id].size() >= count; });
+    const bool arrived = cv_.wait_for(lock, std::chrono::seconds(60), [&] { return events_[id].size() >= count; });
     EXPECT_TRUE(arrived) << "only " << events_[id].size() << " events for " << id;
     std::vector<InstanceEvent> out = events_[id];
     out.resize(std::min(out.size(), count));
@@ -140,7 +139,7 @@ TEST_F(SupervisorTest, GivesUpAfterBoundedRestartAttemptsAndWatchesAgainOnceRunn
 
   Kill(*instance);
   EXPECT_EQ(recorder_.WaitFor("inst-1", 4), (Events{InstanceEvent::kCrashed, InstanceEvent::kRestartFailed,
-                                                     InstanceEvent::kRestartFailed, InstanceEvent::kRestartFailed}));
+                                                    InstanceEvent::kRestartFailed, InstanceEvent::kRestartFailed}));
   EXPECT_FALSE(instance->Alive());
   EXPECT_TRUE(instance->Crashed());
 

@@ -47,12 +47,7 @@ void PutPcrSelectionSha256(Bytes& out, std::uint32_t pcr) {
 }  // namespace
 
 RelayedTpm::RelayedTpm(std::shared_ptr<RelayHub> hub, std::optional<uid_t> allowed_uid, std::size_t max_command_size) {
-  SwtpmOptions swtpm_options;
-  swtpm_options.state_dir = dir_.path() / "swtpm";
-  auto swtpm = SwtpmProcess::Start(swtpm_options);
-  EXPECT_TRUE(swtpm.ok()) << swtpm.error().message();
-  if (swtpm.ok()) swtpm_ = std::move(swtpm).value();
-
+  StartSwtpm();
   const auto vm_dir = dir_.path() / "vm";
   std::filesystem::create_directory(vm_dir);
   std::filesystem::permissions(vm_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
@@ -66,8 +61,7 @@ RelayedTpm::RelayedTpm(std::shared_ptr<RelayHub> hub, std::optional<uid_t> allow
   if (relay.ok()) relay_ = std::move(relay).value();
 }
 
-void RelayedTpm::RestartSwtpm() {
-  swtpm_.reset();
+void RelayedTpm::StartSwtpm() {
   SwtpmOptions swtpm_options;
   swtpm_options.state_dir = dir_.path() / "swtpm";
   auto swtpm = SwtpmProcess::Start(swtpm_options);

@@ -33,8 +33,9 @@ class RelayedTpm {
   std::filesystem::path socket_path() const { return dir_.path() / "vm" / "tpm.sock"; }
   std::filesystem::path control_path() const { return socket_path().string() + ".ctrl"; }
   std::string tcti() const { return "swtpm:path=" + socket_path().string(); }
-  // Replaces the swtpm child by a fresh one on the same state (a crash and restart).
-  void RestartSwtpm();
+  // Ends the swtpm child, and starts a new one on the same state.
+  void StopSwtpm() { swtpm_.reset(); }
+  void StartSwtpm();
 
  private:
   TempDir dir_;
