@@ -1,5 +1,7 @@
 // vtpmd: the vTPM host manager, EK authority, privacy CA and attestation server.
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -12,6 +14,12 @@ int main(int argc, char** argv) {
   // libtss2-mu logs every malformed structure it is handed; on a server that parses
   // hostile input that is a log flood. Errors reach us as values anyway.
   ::setenv("TSS2_LOG", "all+none", /*overwrite=*/0);
+  // Each vTPM holds a few descriptors (relay sockets, its swtpm connection, the
+  // guest's): a host with a thousand VMs needs more than the default soft limit.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   using vtpmd::app::Log;
   using vtpmd::app::LogLevel;
   auto config = vtpmd::app::ParseConfig(argc, argv);

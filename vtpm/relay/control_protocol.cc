@@ -17,8 +17,7 @@ constexpr std::size_t kCapabilitySize = 8;
 constexpr std::uint8_t kMaxGuestLocality = 3;
 
 constexpr std::uint64_t kPassedCapabilities = kCapInit | kCapGetTpmEstablished | kCapSetLocality |
-                                              kCapResetTpmEstablished | kCapStop | kCapGetConfig |
-                                              kCapSetBufferSize;
+                                              kCapResetTpmEstablished | kCapStop | kCapGetConfig | kCapSetBufferSize;
 constexpr std::uint64_t kRelayCapabilities = kCapShutdown | kCapSetDataFd;
 
 constexpr ControlHandling kForward = ControlHandling::kForward;
@@ -40,7 +39,7 @@ constexpr std::array<ControlCommand, 16> kCommands = {{
     {kStop, 0, 0, kForward, 0, 4},
     {kGetConfig, 0, 0, kForward, 0, 8},  // result, flags
     {kSetDataFd, 0, 0, ControlHandling::kSetDataFd, 0, 0},
-    {kSetBufferSize, 4, 4, kForward, 0, 16},  // result, buffersize, minsize, maxsize
+    {kSetBufferSize, 4, 4, kForward, 0, 16},      // result, buffersize, minsize, maxsize
     {kGetInfo, 16, 16, kAnswer, kBadOrdinal, 0},  // flags (u64), offset, pad
 }};
 

@@ -1,6 +1,5 @@
 #include "vtpm/relay/guest_control_connection.h"
 
-
 #include "core/byte_reader.h"
 #include "vtpm/relay/socket_io.h"
 
@@ -42,8 +41,7 @@ GuestControlConnection::Progress GuestControlConnection::Read() {
     have_ += got.bytes;
     if (have_ == kControlCodeSize) {
       ByteReader reader(ByteView(in_.data(), kControlCodeSize));
-      code_ = reader.U32().value();
-      command_ = FindControlCommand(code_);
+      command_ = FindControlCommand(reader.U32().value());
     }
   }
   request_ready_ = true;
@@ -59,13 +57,11 @@ bool GuestControlConnection::RequestComplete() const {
 
 ControlRequest GuestControlConnection::TakeRequest() {
   ControlRequest request;
-  request.code = code_;
   request.command = command_;
   request.body.assign(in_.begin() + static_cast<std::ptrdiff_t>(kControlCodeSize),
                       in_.begin() + static_cast<std::ptrdiff_t>(have_));
   request.passed_fd = std::move(passed_fd_);
   have_ = 0;
-  code_ = 0;
   command_ = nullptr;
   request_ready_ = false;
   return request;

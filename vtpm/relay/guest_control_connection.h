@@ -16,7 +16,6 @@
 namespace vtpmd::vtpm {
 
 struct ControlRequest {
-  std::uint32_t code = 0;
   const ControlCommand* command = nullptr;  // nullptr: a code the relay cannot frame
   Bytes body;
   UniqueFd passed_fd;  // SCM_RIGHTS descriptor that came with the request, if any
@@ -26,8 +25,7 @@ class GuestControlConnection {
  public:
   enum class Progress { kWaiting, kRequest, kClosed };
 
-  static Result<std::unique_ptr<GuestControlConnection>> Attach(RelayHub& hub, UniqueFd fd,
-                                                                RelayHub::Handler handler);
+  static Result<std::unique_ptr<GuestControlConnection>> Attach(RelayHub& hub, UniqueFd fd, RelayHub::Handler handler);
 
   GuestControlConnection(const GuestControlConnection&) = delete;
   GuestControlConnection& operator=(const GuestControlConnection&) = delete;
@@ -51,7 +49,6 @@ class GuestControlConnection {
 
   std::array<std::uint8_t, kMaxRequestSize> in_{};
   std::size_t have_ = 0;
-  std::uint32_t code_ = 0;
   const ControlCommand* command_ = nullptr;
   UniqueFd passed_fd_;
   bool request_ready_ = false;

@@ -12,8 +12,7 @@ Result<std::unique_ptr<GuestDataConnection>> GuestDataConnection::Attach(RelayHu
                                                                          std::uint64_t* malformed,
                                                                          RelayHub::Handler handler) {
   const int raw = fd.get();
-  std::unique_ptr<GuestDataConnection> connection(
-      new GuestDataConnection(std::move(fd), max_command_size, malformed));
+  std::unique_ptr<GuestDataConnection> connection(new GuestDataConnection(std::move(fd), max_command_size, malformed));
   VTPMD_ASSIGN_OR_RETURN(connection->watch_, hub.Add(raw, EPOLLIN, std::move(handler)));
   return connection;
 }
@@ -104,6 +103,8 @@ GuestDataConnection::Progress GuestDataConnection::Write() {
   return Progress::kWaiting;
 }
 
-bool GuestDataConnection::PeerClosed() const { return PeerHasClosed(fd_.get()); }
+bool GuestDataConnection::PeerClosed() const {
+  return PeerHasClosed(fd_.get());
+}
 
 }  // namespace vtpmd::vtpm

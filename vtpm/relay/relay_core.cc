@@ -1,6 +1,5 @@
 #include "vtpm/relay/relay_core.h"
 
-#include <algorithm>
 #include <string>
 
 #include "vtpm/relay/socket_io.h"
@@ -37,9 +36,8 @@ Result<std::unique_ptr<RelayCore>> RelayCore::Create(RelayHub& hub, const RelayO
   core->control_listener_ = std::move(control_listener);
   VTPMD_ASSIGN_OR_RETURN(core->data_listener_watch_,
                          hub.Add(core->data_listener_->fd(), EPOLLIN, [raw](std::uint32_t) { raw->OnDataListener(); }));
-  VTPMD_ASSIGN_OR_RETURN(
-      core->control_listener_watch_,
-      hub.Add(core->control_listener_->fd(), EPOLLIN, [raw](std::uint32_t) { raw->OnControlListener(); }));
+  VTPMD_ASSIGN_OR_RETURN(core->control_listener_watch_, hub.Add(core->control_listener_->fd(), EPOLLIN,
+                                                                [raw](std::uint32_t) { raw->OnControlListener(); }));
   return core;
 }
 
@@ -104,10 +102,9 @@ bool RelayCore::DataChannelFree() {
 
 Status RelayCore::AttachGuestData(UniqueFd fd) {
   const std::uint64_t id = next_connection_id_++;
-  VTPMD_ASSIGN_OR_RETURN(guest_data_,
-                         GuestDataConnection::Attach(hub_, std::move(fd), options_.max_command_size,
-                                                     &stats_.malformed_commands,
-                                                     [this, id](std::uint32_t events) { OnGuestData(id, events); }));
+  VTPMD_ASSIGN_OR_RETURN(guest_data_, GuestDataConnection::Attach(
+                                          hub_, std::move(fd), options_.max_command_size, &stats_.malformed_commands,
+                                          [this, id](std::uint32_t events) { OnGuestData(id, events); }));
   guest_data_id_ = id;
   return Ok();
 }
@@ -126,11 +123,8 @@ void RelayCore::OnGuestData(std::uint64_t id, std::uint32_t events) {
       guest_jobs_.push_back(Job{.origin = Origin::kGuestData, .connection = id, .request = guest_data_->TakeCommand()});
       Pump();
       break;
-    case GuestDataConnection::Progress::kClosed:
-      DropGuestData();
-      break;
-    case GuestDataConnection::Progress::kWaiting:
-      break;
+    case GuestDataConnection::Progress::kClosed: DropGuestData(); break;
+    case GuestDataConnection::Progress::kWaiting: break;
   }
 }
 
@@ -155,14 +149,9 @@ void RelayCore::OnGuestControl(std::uint64_t id, std::uint32_t events) {
   auto it = guest_controls_.find(id);
   if (it == guest_controls_.end()) return;
   switch (it->second->OnEvents(events)) {
-    case GuestControlConnection::Progress::kRequest:
-      HandleControlRequest(id, it->second->TakeRequest());
-      break;
-    case GuestControlConnection::Progress::kClosed:
-      DropGuestControl(id);
-      break;
-    case GuestControlConnection::Progress::kWaiting:
-      break;
+    case GuestControlConnection::Progress::kRequest: HandleControlRequest(id, it->second->TakeRequest()); break;
+    case GuestControlConnection::Progress::kClosed: DropGuestControl(id); break;
+    case GuestControlConnection::Progress::kWaiting: break;
   }
 }
 
@@ -248,15 +237,9 @@ void RelayCore::FinishInFlight(Result<Bytes> response) {
   Job job = std::move(*in_flight_);
   in_flight_.reset();
   switch (job.origin) {
-    case Origin::kHost:
-      job.host_done(std::move(response));
-      break;
-    case Origin::kGuestData:
-      DeliverData(job.connection, std::move(response));
-      break;
-    case Origin::kGuestControl:
-      DeliverControl(job.connection, *job.control, std::move(response));
-      break;
+    case Origin::kHost: job.host_done(std::move(response)); break;
+    case Origin::kGuestData: DeliverData(job.connection, std::move(response)); break;
+    case Origin::kGuestControl: DeliverControl(job.connection, *job.control, std::move(response)); break;
   }
   NotifyLockWaiters();
 }

@@ -82,7 +82,7 @@ class RelayCore {
 
   std::unique_ptr<UnixListener> data_listener_;
   std::unique_ptr<UnixListener> control_listener_;
-  Watch data_listener_watch_;     // after the listeners: unregistered before they close
+  Watch data_listener_watch_;  // after the listeners: unregistered before they close
   Watch control_listener_watch_;
 
   std::uint64_t next_connection_id_ = 1;

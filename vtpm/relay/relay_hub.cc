@@ -31,7 +31,9 @@ Watch& Watch::operator=(Watch&& other) noexcept {
   return *this;
 }
 
-Watch::~Watch() { Release(); }
+Watch::~Watch() {
+  Release();
+}
 
 void Watch::Release() {
   if (hub_ != nullptr) hub_->Remove(fd_, token_);

@@ -23,13 +23,13 @@ struct RelayOptions {
 };
 
 struct RelayStats {
-  std::uint64_t guest_commands = 0;      // guest TPM commands accepted for the TPM
-  std::uint64_t host_commands = 0;       // vtpmd's own, through Transmit()
-  std::uint64_t control_forwarded = 0;   // guest control requests passed to swtpm
-  std::uint64_t control_refused = 0;     // guest control requests the relay refused
-  std::uint64_t malformed_commands = 0;  // guest TPM commands answered with a framing error
+  std::uint64_t guest_commands = 0;       // guest TPM commands accepted for the TPM
+  std::uint64_t host_commands = 0;        // vtpmd's own, through Transmit()
+  std::uint64_t control_forwarded = 0;    // guest control requests passed to swtpm
+  std::uint64_t control_refused = 0;      // guest control requests the relay refused
+  std::uint64_t malformed_commands = 0;   // guest TPM commands answered with a framing error
   std::uint64_t refused_connections = 0;  // wrong peer uid, or a data channel already in use
-  std::size_t held_requests = 0;         // guest requests waiting for the TPM (or the lock)
+  std::size_t held_requests = 0;          // guest requests waiting for the TPM (or the lock)
   bool locked = false;
   bool guest_data_attached = false;
 };

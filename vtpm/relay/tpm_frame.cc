@@ -46,7 +46,8 @@ Status CheckWholeCommand(ByteView command, std::size_t max_size) {
     return InvalidArgument("TPM command size field " + std::to_string(header.size) + " does not match its length " +
                            std::to_string(command.size()));
   }
-  if (command.size() > max_size) return InvalidArgument("TPM command larger than " + std::to_string(max_size) + " bytes");
+  if (command.size() > max_size)
+    return InvalidArgument("TPM command larger than " + std::to_string(max_size) + " bytes");
   return Ok();
 }
 

@@ -84,7 +84,9 @@ RelayStats TpmRelay::Stats() const {
   return hub_->Call([this] { return core_->Stats(); });
 }
 
-std::filesystem::path TpmRelay::control_socket_path() const { return ControlPath(options_.socket_path); }
+std::filesystem::path TpmRelay::control_socket_path() const {
+  return ControlPath(options_.socket_path);
+}
 
 std::vector<std::string> QemuTpmArguments(const std::filesystem::path& socket_path) {
   // QEMU splits option values on ',' and reads ",," as a literal comma.

@@ -1,7 +1,7 @@
 // The swtpm control channel through the relay, used the way QEMU uses it.
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -29,7 +29,9 @@ std::uint32_t U32At(ByteView bytes, std::size_t offset) {
          static_cast<std::uint32_t>(bytes[offset + 2]) << 8 | bytes[offset + 3];
 }
 
-Bytes Be32(std::uint32_t v) { return ControlRequest(v); }
+Bytes Be32(std::uint32_t v) {
+  return ControlRequest(v);
+}
 
 // Sends CMD_SET_DATAFD with `fd` attached, as QEMU's tpm_emulator does.
 bool SendSetDataFd(int control, int fd) {

@@ -29,7 +29,9 @@ std::string Lower(std::string text) {
   return text;
 }
 
-Bytes Digest(std::uint8_t fill) { return Bytes(32, fill); }
+Bytes Digest(std::uint8_t fill) {
+  return Bytes(32, fill);
+}
 
 // A GetRandom through a fresh connection: the relay is still serving.
 void ExpectServing(RelayedTpm& tpm) {
@@ -251,7 +253,7 @@ TEST(RelayDataTest, RelayReconnectsAfterSwtpmRestarts) {
   tpm.StopSwtpm();
   // No TPM behind the relay: the guest gets errors, and keeps its connections.
   EXPECT_EQ(testing::ResponseCode(data.Exchange(testing::GetRandomCommand(8))), kTpmRcFailure);
-  ASSERT_TRUE(control.Send(testing::ControlRequest(0x0f)));  // CMD_GET_CONFIG
+  ASSERT_TRUE(control.Send(testing::ControlRequest(0x0f)));   // CMD_GET_CONFIG
   EXPECT_EQ(control.ReadExactly(4), (Bytes{0, 0, 0, 0x1f}));  // TPM_IOERROR
   auto own = tpm.relay().Transmit(testing::GetRandomCommand(8));
   ASSERT_FALSE(own.ok());

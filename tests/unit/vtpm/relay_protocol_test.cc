@@ -79,8 +79,7 @@ TEST(ControlProtocolTest, CapabilitiesAreFilteredToWhatTheRelayPasses) {
   auto filtered = GuestControlResponse(caps, Bytes{0, 0, 0, 0, 0, 0, 0xff, 0xff}, 4096);
   ASSERT_TRUE(filtered.ok());
   const std::uint64_t expected = kCapInit | kCapShutdown | kCapGetTpmEstablished | kCapSetLocality |
-                                 kCapResetTpmEstablished | kCapStop | kCapGetConfig | kCapSetDataFd |
-                                 kCapSetBufferSize;
+                                 kCapResetTpmEstablished | kCapStop | kCapGetConfig | kCapSetDataFd | kCapSetBufferSize;
   EXPECT_EQ(*filtered, Concat({U32(0), U32(static_cast<std::uint32_t>(expected))}));
   EXPECT_FALSE(GuestControlResponse(caps, Bytes(7), 4096).ok());
 }

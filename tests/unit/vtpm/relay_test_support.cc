@@ -25,7 +25,8 @@ void PutBigEndian(Bytes& out, std::uint64_t value, int width) {
 // Fills in the size field once the command is complete.
 Bytes Finish(Bytes command) {
   const std::uint32_t size = static_cast<std::uint32_t>(command.size());
-  for (int i = 0; i < 4; ++i) command[static_cast<std::size_t>(2 + i)] = static_cast<std::uint8_t>(size >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    command[static_cast<std::size_t>(2 + i)] = static_cast<std::uint8_t>(size >> (24 - 8 * i));
   return command;
 }
 
@@ -41,7 +42,8 @@ void PutPcrSelectionSha256(Bytes& out, std::uint32_t pcr) {
   PutBigEndian(out, 1, 4);       // count
   PutBigEndian(out, 0x000B, 2);  // TPM_ALG_SHA256
   out.push_back(3);              // sizeofSelect
-  for (std::uint32_t byte = 0; byte < 3; ++byte) out.push_back(pcr / 8 == byte ? static_cast<std::uint8_t>(1u << (pcr % 8)) : 0);
+  for (std::uint32_t byte = 0; byte < 3; ++byte)
+    out.push_back(pcr / 8 == byte ? static_cast<std::uint8_t>(1u << (pcr % 8)) : 0);
 }
 
 }  // namespace
