@@ -77,6 +77,7 @@ Status VtpmInstance::StartChildLocked() {
   }
   swtpm_ = std::move(started).value();
   stopped_ = false;
+  ++starts_;
   return Ok();
 }
 
@@ -108,6 +109,11 @@ bool VtpmInstance::Alive() {
 bool VtpmInstance::Crashed() {
   std::lock_guard lock(mu_);
   return !stopped_ && !AliveLocked();
+}
+
+std::uint64_t VtpmInstance::start_count() {
+  std::lock_guard lock(mu_);
+  return starts_;
 }
 
 Status VtpmInstance::Stop() {

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,9 @@ class VtpmInstance {
   bool Alive();
   // The child died without Stop(): what a supervisor restarts.
   bool Crashed();
+  // How many times a child was started: tells a watcher that someone else
+  // restarted the instance, however briefly it then ran.
+  std::uint64_t start_count();
   // SIGTERM (swtpm ends like on CMD_SHUTDOWN), escalating to SIGKILL after a
   // bounded wait, which is reported as kUnavailable; the state is intact either
   // way, since libtpms commits its permanent state per command. Idempotent.
@@ -100,6 +104,7 @@ class VtpmInstance {
   const std::filesystem::path backend_socket_;
   std::unique_ptr<SwtpmProcess> swtpm_;  // guarded by mu_
   bool stopped_ = false;                 // guarded by mu_: Stop() was called last
+  std::uint64_t starts_ = 0;             // guarded by mu_
 };
 
 }  // namespace vtpmd::vtpm

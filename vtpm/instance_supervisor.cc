@@ -104,13 +104,13 @@ void InstanceSupervisor::Loop() {
 std::optional<InstanceEvent> InstanceSupervisor::Check(Entry& entry, SteadyClock::time_point now) {
   VtpmInstance& instance = *entry.instance;
   if (entry.given_up) {
-    if (!instance.Alive()) return std::nullopt;
-    // Someone else got it running again: supervise it afresh.
+    if (instance.start_count() == entry.starts_when_given_up) return std::nullopt;
+    // Someone else started it since (it may have crashed again already, which
+    // the checks below see): supervise it afresh.
     Entry fresh;
     fresh.instance = std::move(entry.instance);
     fresh.up_since = now;
     entry = std::move(fresh);
-    return std::nullopt;
   }
   if (entry.restart_at) {
     if (now < *entry.restart_at) return std::nullopt;
@@ -119,6 +119,7 @@ std::optional<InstanceEvent> InstanceSupervisor::Check(Entry& entry, SteadyClock
       ++entry.strikes;
       ++entry.failed_restarts;
       entry.given_up = entry.failed_restarts >= options_.max_restart_attempts;
+      entry.starts_when_given_up = instance.start_count();
       entry.restart_at.reset();
       if (!entry.given_up) entry.restart_at = now + Backoff(entry.strikes);
       return InstanceEvent::kRestartFailed;

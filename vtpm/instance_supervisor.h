@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,7 +35,7 @@ struct SupervisorOptions {
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{30'000};
   // Once this many restarts in a row failed, the instance is left down (and
-  // watched again when something else gets it running).
+  // watched again once something else has started it).
   int max_restart_attempts = 8;
   // An instance that has run this long since its last crash is considered
   // healthy again: its next crash starts over at initial_backoff.
@@ -72,6 +73,7 @@ class InstanceSupervisor {
     std::optional<SteadyClock::time_point> restart_at;
     SteadyClock::time_point up_since;
     bool given_up = false;
+    std::uint64_t starts_when_given_up = 0;  // VtpmInstance::start_count() then
   };
 
   InstanceSupervisor(SupervisorOptions options, InstanceEventCallback on_event)
