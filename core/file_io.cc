@@ -32,4 +32,13 @@ Result<std::string> ReadSmallFile(const std::filesystem::path& path, std::size_t
   return out;
 }
 
+Status CreateDirectoryWithMode(const std::filesystem::path& dir, std::filesystem::perms mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Unavailable("creating " + dir.string() + ": " + ec.message());
+  std::filesystem::permissions(dir, mode, std::filesystem::perm_options::replace, ec);
+  if (ec) return Unavailable("restricting " + dir.string() + ": " + ec.message());
+  return Ok();
+}
+
 }  // namespace vtpmd

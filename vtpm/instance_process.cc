@@ -1,5 +1,7 @@
 #include "vtpm/instance_process.h"
 
+#include "core/file_io.h"
+
 #include <system_error>
 
 #include "vtpm/ek_provisioning.h"
@@ -10,16 +12,6 @@ namespace vtpmd::vtpm {
 namespace {
 
 namespace fs = std::filesystem;
-
-Status PrepareInstanceDir(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Unavailable("creating " + dir.string() + ": " + ec.message());
-  // The sockets inside reach the guest's TPM: only vtpmd's user may open them.
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (ec) return Unavailable("restricting " + dir.string() + ": " + ec.message());
-  return Ok();
-}
 
 }  // namespace
 
@@ -38,7 +30,8 @@ Result<std::unique_ptr<VtpmInstance>> VtpmInstance::Start(InstanceOptions option
     return InvalidArgument("vTPM instance state key must be 32 bytes (AES-256)");
   }
   if (options.backend_timeout.count() <= 0) return InvalidArgument("vTPM instance backend timeout must be positive");
-  VTPMD_RETURN_IF_ERROR(PrepareInstanceDir(options.dir));
+  // The sockets inside reach the guest's TPM: only vtpmd's user may open them.
+  VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(options.dir));
   fs::path backend_socket = options.dir / "swtpm.sock";
   std::unique_ptr<VtpmInstance> instance(new VtpmInstance(std::move(options), std::move(backend_socket)));
   std::lock_guard lock(instance->mu_);

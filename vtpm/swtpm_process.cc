@@ -1,5 +1,7 @@
 #include "vtpm/swtpm_process.h"
 
+#include "core/file_io.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -195,16 +197,6 @@ Result<std::string> FindSwtpm() {
   return Unavailable("swtpm executable not found in PATH");
 }
 
-Status PrepareStateDir(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Unavailable("creating " + dir.string() + ": " + ec.message());
-  // The state is the TPM's secrets: only vtpmd's user may read it.
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (ec) return Unavailable("restricting " + dir.string() + ": " + ec.message());
-  return Ok();
-}
-
 // Writes the key into a pipe the child inherits. 32 bytes fit the pipe buffer,
 // so the write completes before the child exists and the write end is closed
 // (swtpm reads to EOF).
@@ -263,8 +255,9 @@ Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& op
   if (ctrl_path.size() >= sizeof(sockaddr_un::sun_path)) {
     return InvalidArgument("swtpm socket path too long for AF_UNIX: " + ctrl_path);
   }
-  VTPMD_RETURN_IF_ERROR(PrepareStateDir(dir));
-  VTPMD_RETURN_IF_ERROR(PrepareStateDir(socket_dir));
+  // The state is the TPM's secrets and the sockets reach it: vtpmd's user only.
+  VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(dir));
+  VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(socket_dir));
   if (CanConnect(socket_path)) {
     return FailedPrecondition("another swtpm already serves " + socket_path.string());
   }

@@ -1,5 +1,7 @@
 #include "server/app/data_directory.h"
 
+#include "core/file_io.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -23,11 +25,8 @@ Error ErrnoError(std::string_view what, const std::filesystem::path& path) {
 }  // namespace
 
 Result<std::unique_ptr<DataDirectory>> DataDirectory::OpenAndLock(const std::filesystem::path& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) return Unavailable("creating data directory " + path.string() + ": " + ec.message());
   // Keys, tokens and TPM state live here: nobody else may read or list it.
-  if (::chmod(path.c_str(), 0700) != 0) return ErrnoError("chmod 0700", path);
+  VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(path));
 
   const std::filesystem::path lock_path = path / "vtpmd.lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -12,6 +12,7 @@
 #include "ca/ek_certificate.h"
 #include "ca/serial_number.h"
 #include "core/crypto.h"
+#include "core/file_io.h"
 #include "core/openssl.h"
 #include "core/tpm_keys.h"
 #include "core/tpm_name.h"
@@ -110,19 +111,11 @@ Status ChownTo(const std::filesystem::path& path, uid_t uid) {
   return Ok();
 }
 
-Status MakePrivateDirectory(const std::filesystem::path& dir, std::filesystem::perms perms) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (!ec) std::filesystem::permissions(dir, perms, std::filesystem::perm_options::replace, ec);
-  if (ec) return Unavailable("preparing " + dir.string() + ": " + ec.message());
-  return Ok();
-}
-
 }  // namespace
 
 Status InstanceManager::PrepareAttachDir(const InstanceRecord& record) const {
   const auto dir = options_.socket_dir / record.id;
-  VTPMD_RETURN_IF_ERROR(MakePrivateDirectory(dir, std::filesystem::perms::owner_all));
+  VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(dir, std::filesystem::perms::owner_all));
   return ChownTo(dir, record.binding_uid.value_or(::geteuid()));
 }
 
@@ -169,9 +162,9 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Start(Options options,
   if (!ec) options.socket_dir = std::filesystem::absolute(options.socket_dir, ec);
   if (ec) return InvalidArgument("instance directories: " + ec.message());
   using std::filesystem::perms;
-  VTPMD_RETURN_IF_ERROR(MakePrivateDirectory(options.instances_dir, perms::owner_all));
+  VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(options.instances_dir, perms::owner_all));
   // Others may pass through to their own instance's directory, but not list the others.
-  VTPMD_RETURN_IF_ERROR(MakePrivateDirectory(options.socket_dir,
+  VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(options.socket_dir,
                                              perms::owner_all | perms::group_exec | perms::others_exec));
 
   std::unique_ptr<InstanceManager> manager(

@@ -14,11 +14,11 @@ Result<std::unique_ptr<GuestControlConnection>> GuestControlConnection::Attach(R
 }
 
 GuestControlConnection::Progress GuestControlConnection::OnEvents(std::uint32_t events) {
-  if ((events & EPOLLOUT) != 0 && !out_.empty()) {
+  if ((events & EPOLLOUT) != 0 && !outbox_.empty()) {
     const Progress progress = Write();
     if (progress != Progress::kWaiting) return progress;
   }
-  if ((events & EPOLLIN) != 0 && out_.empty() && !request_ready_) {
+  if ((events & EPOLLIN) != 0 && outbox_.empty() && !request_ready_) {
     const Progress progress = Read();
     if (progress != Progress::kWaiting) return progress;
   }
@@ -68,26 +68,12 @@ ControlRequest GuestControlConnection::TakeRequest() {
 }
 
 GuestControlConnection::Progress GuestControlConnection::Reply(ByteView response, bool then_close) {
-  out_.assign(response.begin(), response.end());
-  written_ = 0;
-  close_after_write_ = then_close;
+  outbox_.Set(response, then_close);
   return Write();
 }
 
 GuestControlConnection::Progress GuestControlConnection::Write() {
-  while (written_ < out_.size()) {
-    const IoOutcome out = SendSome(fd_.get(), ByteView(out_).subspan(written_));
-    if (out.kind == IoOutcome::Kind::kWouldBlock) {
-      watch_.SetEvents(EPOLLOUT);
-      return Progress::kWaiting;
-    }
-    if (out.kind != IoOutcome::Kind::kTransferred) return Progress::kClosed;
-    written_ += out.bytes;
-  }
-  out_ = Bytes();
-  if (close_after_write_) return Progress::kClosed;
-  watch_.SetEvents(EPOLLIN);
-  return Progress::kWaiting;
+  return outbox_.Flush(fd_.get(), watch_) == Outbox::State::kClosed ? Progress::kClosed : Progress::kWaiting;
 }
 
 }  // namespace vtpmd::vtpm

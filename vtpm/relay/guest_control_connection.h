@@ -10,6 +10,7 @@
 #include "core/bytes.h"
 #include "core/result.h"
 #include "vtpm/relay/control_protocol.h"
+#include "vtpm/relay/outbox.h"
 #include "vtpm/relay/relay_hub.h"
 #include "vtpm/relay/unique_fd.h"
 
@@ -53,9 +54,7 @@ class GuestControlConnection {
   UniqueFd passed_fd_;
   bool request_ready_ = false;
 
-  Bytes out_;
-  std::size_t written_ = 0;
-  bool close_after_write_ = false;
+  Outbox outbox_;
 };
 
 }  // namespace vtpmd::vtpm

@@ -18,7 +18,7 @@ Result<std::unique_ptr<GuestDataConnection>> GuestDataConnection::Attach(RelayHu
 }
 
 GuestDataConnection::Progress GuestDataConnection::OnEvents(std::uint32_t events) {
-  if ((events & EPOLLOUT) != 0 && !out_.empty()) {
+  if ((events & EPOLLOUT) != 0 && !outbox_.empty()) {
     const Progress progress = Write();
     if (progress != Progress::kWaiting) return progress;
   }
@@ -26,7 +26,7 @@ GuestDataConnection::Progress GuestDataConnection::OnEvents(std::uint32_t events
     // The guest sends ahead of its answer: stop listening until it is written.
     // (Listening stays on otherwise, which saves two epoll_ctl per command.)
     watch_.SetEvents(0);
-  } else if ((events & EPOLLIN) != 0 && out_.empty()) {
+  } else if ((events & EPOLLIN) != 0 && outbox_.empty()) {
     const Progress progress = Read();
     if (progress != Progress::kWaiting) return progress;
   }
@@ -74,33 +74,19 @@ Bytes GuestDataConnection::TakeCommand() {
 GuestDataConnection::Progress GuestDataConnection::Refuse(std::uint16_t tag, std::uint32_t rc, bool then_close) {
   ++*malformed_;
   in_ = Bytes();
-  close_after_write_ = then_close;
-  return Reply(TpmErrorResponse(tag, rc));
+  awaiting_reply_ = false;
+  outbox_.Set(TpmErrorResponse(tag, rc), then_close);
+  return Write();
 }
 
 GuestDataConnection::Progress GuestDataConnection::Reply(ByteView response) {
   awaiting_reply_ = false;
-  out_.assign(response.begin(), response.end());
-  written_ = 0;
+  outbox_.Set(response, /*close_after=*/false);
   return Write();
 }
 
 GuestDataConnection::Progress GuestDataConnection::Write() {
-  // One send() for the whole response where the socket has room: QEMU's start-up
-  // probe reads a response with a single read().
-  while (written_ < out_.size()) {
-    const IoOutcome out = SendSome(fd_.get(), ByteView(out_).subspan(written_));
-    if (out.kind == IoOutcome::Kind::kWouldBlock) {
-      watch_.SetEvents(EPOLLOUT);
-      return Progress::kWaiting;
-    }
-    if (out.kind != IoOutcome::Kind::kTransferred) return Progress::kClosed;
-    written_ += out.bytes;
-  }
-  out_ = Bytes();
-  if (close_after_write_) return Progress::kClosed;
-  watch_.SetEvents(EPOLLIN);
-  return Progress::kWaiting;
+  return outbox_.Flush(fd_.get(), watch_) == Outbox::State::kClosed ? Progress::kClosed : Progress::kWaiting;
 }
 
 bool GuestDataConnection::PeerClosed() const {

@@ -10,6 +10,7 @@
 
 #include "core/bytes.h"
 #include "core/result.h"
+#include "vtpm/relay/outbox.h"
 #include "vtpm/relay/relay_hub.h"
 #include "vtpm/relay/unique_fd.h"
 
@@ -48,9 +49,7 @@ class GuestDataConnection {
 
   Bytes in_;
   bool awaiting_reply_ = false;  // a command was taken and is not answered yet
-  Bytes out_;
-  std::size_t written_ = 0;
-  bool close_after_write_ = false;
+  Outbox outbox_;
 };
 
 }  // namespace vtpmd::vtpm
