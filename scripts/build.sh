@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
+# Paths relative to the checkout in ccache's keys: a fresh clone elsewhere (as CI
+# makes) still hits the cache of an earlier build.
+export CCACHE_BASEDIR=$PWD
 case "$flavour" in
   release)
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
