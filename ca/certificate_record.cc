@@ -37,4 +37,12 @@ Status RecordCertificate(Store& store, IssuerRole issuer, std::string_view kind,
   return insert.Run();
 }
 
+Result<std::optional<Bytes>> FindCertificateDer(Store& store, std::string_view serial) {
+  VTPMD_ASSIGN_OR_RETURN(auto select, store.Prepare("SELECT certificate_der FROM certificates WHERE serial = ?"));
+  select.Bind(1, serial);
+  VTPMD_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return std::optional<Bytes>();
+  return std::optional<Bytes>(select.Blob(0));
+}
+
 }  // namespace vtpmd::ca

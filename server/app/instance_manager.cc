@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ca/certificate_record.h"
 #include "ca/ek_certificate.h"
 #include "ca/serial_number.h"
 #include "core/crypto.h"
@@ -208,6 +209,17 @@ Result<std::vector<EndorsementKeyRecord>> InstanceManager::Manufacture(const Ins
   }
   std::map<vtpm::EkAlgorithm, std::string> serials;
   const vtpm::EkCertifier certifier = [&](vtpm::EkAlgorithm algorithm, const TPM2B_PUBLIC& ek) -> Result<Bytes> {
+    // A repeated manufacture (resumed after a crash, or retried) keeps the EK' certificate
+    // already issued for an unchanged EK: one EK, one certificate.
+    VTPMD_ASSIGN_OR_RETURN(Bytes public_area, tpm::MarshalPublic(ek));
+    for (const EndorsementKeyRecord& recorded : record.endorsement_keys) {
+      if (recorded.algorithm != vtpm::EkAlgorithmName(algorithm) || recorded.public_area != public_area) continue;
+      VTPMD_ASSIGN_OR_RETURN(std::optional<Bytes> der, ca::FindCertificateDer(store_, recorded.certificate_serial));
+      if (der) {
+        serials[algorithm] = recorded.certificate_serial;
+        return std::move(*der);
+      }
+    }
     VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr key, tpm::PublicKeyFromTpm(ek.publicArea));
     // The certificate names the VM: a verifier learns whose vTPM this EK is.
     const ca::EkCertificateRequest request{key.get(), kVtpmDevice, record.vm_id, kEkCertificateValidity};

@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "ca/certificate_record.h"
 #include "ca/hierarchy.h"
+#include "ca/serial_number.h"
 #include "ca_test_support.h"
 #include "schema/schema.h"
 
@@ -185,6 +187,20 @@ TEST_F(EkCertificateTest, IsRecorded) {
   Result<bool> more = select->Step();
   ASSERT_TRUE(more.ok());
   EXPECT_FALSE(*more);
+}
+
+TEST_F(EkCertificateTest, IsFoundAgainByItsSerial) {
+  ossl::PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  Result<ossl::X509Ptr> certificate = Issue(key.get(), "tpm");
+  ASSERT_TRUE(certificate.ok());
+  Result<std::string> serial = SerialHex(certificate->get());
+  ASSERT_TRUE(serial.ok());
+  Result<std::optional<Bytes>> found = FindCertificateDer(*store_, *serial);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ(**found, *ossl::CertificateDer(certificate->get()));
+  Result<std::optional<Bytes>> missing = FindCertificateDer(*store_, "00");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
 }
 
 TEST_F(EkCertificateTest, RejectsBadRequests) {
