@@ -3,11 +3,13 @@
 # vTPM today: `swtpm_setup --tpm2 --createek --create-ek-cert` with swtpm_localca.
 #   1. one instance: hyperfine, N runs each, medians;
 #   2. M instances at once, both cores busy (xargs -P), wall time;
-#   3. vtpmd's own memory per running instance (RSS growth / M), beyond the swtpm children.
+#   3. vtpmd's own memory per running instance (RSS growth / M), beyond the swtpm children;
+#   4. optionally, capacity: grow to CAPACITY running instances (vtpmd only) and report
+#      the time, vtpmd's RSS and the host memory all the swtpm children take.
 #
-# usage: tests/bench/instance_bench.sh BUILD_DIR OUT.md [RUNS=10] [INSTANCES=100]
+# usage: tests/bench/instance_bench.sh BUILD_DIR OUT.md [RUNS=10] [INSTANCES=100] [CAPACITY=0]
 set -euo pipefail
-build=$(realpath "$1") out=$2 runs=${3:-10} many=${4:-100}
+build=$(realpath "$1") out=$2 runs=${3:-10} many=${4:-100} capacity=${5:-0}
 work=$(mktemp -d)
 vtpmd_pid=""
 cleanup() { [ -n "$vtpmd_pid" ] && kill "$vtpmd_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -42,6 +44,18 @@ seq "$many" | xargs -P 2 -I{} sh -c "mkdir -p $work/setup-{} && swtpm_setup --tp
 setup_many=$(printf '%.2f' "$(echo "$(date +%s.%N) - $start" | bc)")
 per_instance_kib=$(( (after_kib - before_kib) / many ))
 
+capacity_line=""
+if [ "$capacity" -gt 0 ]; then
+  have=$($ctl --json instance list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')
+  used_before=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)
+  start=$(date +%s.%N)
+  seq $((capacity - have)) | xargs -P 8 -I{} sh -c "$ctl instance create --vm \$(cat /proc/sys/kernel/random/uuid) --wait >/dev/null"
+  grow_s=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+  capacity_running=$($ctl --json instance list | python3 -c 'import json,sys; print(sum(i["status"]=="running" for i in json.load(sys.stdin)["instances"]))')
+  used_mib=$(( ($used_before - $(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)) / 1024 ))
+  capacity_line="Capacity: $capacity_running instances running (grown from $have in ${grow_s} s); vtpmd RSS $(rss_kib) KiB; host memory taken by the $((capacity - have)) new instances (swtpm children included): $used_mib MiB."
+fi
+
 {
   echo "| measure | swtpm_setup + swtpm_localca | vtpmd | ratio |"
   echo "|---|---:|---:|---:|"
@@ -50,8 +64,9 @@ per_instance_kib=$(( (after_kib - before_kib) / many ))
   echo
   echo "vtpmd RSS: $before_kib KiB with $count_before instances, $after_kib KiB with $((count_before + many)) ($running running): **$per_instance_kib KiB per instance** beyond its swtpm child."
   echo
+  [ -n "$capacity_line" ] && { echo "$capacity_line"; echo; }
   echo "vtpmd's figure includes the vtpmctl process, TLS connection, REST call and polling until the"
   echo "instance reports running (EKs created and persisted, EK' certificates issued by the EK"
-  echo "authority and written to NV). Reproduce: \`tests/bench/instance_bench.sh build OUT.md $runs $many\`"
+  echo "authority and written to NV). Reproduce: \`tests/bench/instance_bench.sh build OUT.md $runs $many $capacity\`"
 } >"$out"
 cat "$out"
