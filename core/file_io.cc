@@ -6,29 +6,25 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/unique_fd.h"
+
 namespace vtpmd {
 
 Result<std::string> ReadSmallFile(const std::filesystem::path& path, std::size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return InvalidArgument("cannot read " + path.string() + ": " + std::strerror(errno));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return InvalidArgument("cannot read " + path.string() + ": " + std::strerror(errno));
   std::string out;
   char buf[8192];
   while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return InvalidArgument("cannot read " + path.string() + ": " + std::strerror(err));
-    }
+    if (n < 0) return InvalidArgument("cannot read " + path.string() + ": " + std::strerror(errno));
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
     if (out.size() > max_bytes) {
-      ::close(fd);
       return InvalidArgument(path.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
     }
   }
-  ::close(fd);
   return out;
 }
 

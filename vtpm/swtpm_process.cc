@@ -1,7 +1,5 @@
 #include "vtpm/swtpm_process.h"
 
-#include "core/file_io.h"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +21,10 @@
 #include <thread>
 #include <vector>
 
+#include "core/file_io.h"
+#include "core/unique_fd.h"
+#include "core/unix_socket.h"
+
 namespace vtpmd::vtpm {
 namespace {
 
@@ -41,43 +43,20 @@ std::string ErrnoText(std::string_view what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-Result<Fd> RaiseFd(int fd, std::string_view what) {
-  Fd original(fd);
+Result<UniqueFd> RaiseFd(int fd, std::string_view what) {
+  UniqueFd original(fd);
   if (fd < 0) return Unavailable(ErrnoText(what));
   int raised = ::fcntl(fd, F_DUPFD_CLOEXEC, kParentFdFloor);
   if (raised < 0) return Unavailable(ErrnoText(what));
-  return Fd(raised);
+  return UniqueFd(raised);
 }
 
-Fd Connect(const fs::path& path) {
-  Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (sock.get() < 0) return sock;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+// An invalid descriptor when nothing accepts at `path` (or the path cannot be one).
+UniqueFd Connect(const fs::path& path) {
+  const auto addr = UnixSocketAddress(path);
+  if (!addr.ok()) return UniqueFd();
+  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock.valid() && ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0) {
     sock.Reset();
   }
   return sock;
@@ -92,7 +71,7 @@ constexpr std::uint8_t kGetCapability[4] = {0, 0, 0, 1};  // answer: 8 bytes of 
 // One request/response exchange on a connection to one of swtpm's sockets. swtpm
 // serves one client per socket at a time and leaves others in the listen backlog,
 // so a busy socket shows as a timeout rather than a refused connection.
-Result<Bytes> Request(const Fd& sock, const fs::path& path, ByteView request, std::size_t response_size,
+Result<Bytes> Request(const UniqueFd& sock, const fs::path& path, ByteView request, std::size_t response_size,
                       std::chrono::milliseconds timeout) {
   if (::send(sock.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
     return Unavailable(ErrnoText("sending to " + path.string()));
@@ -115,7 +94,7 @@ Result<Bytes> Request(const Fd& sock, const fs::path& path, ByteView request, st
 
 Result<Bytes> Exchange(const fs::path& path, ByteView request, std::size_t response_size,
                        std::chrono::milliseconds timeout) {
-  Fd sock = Connect(path);
+  UniqueFd sock = Connect(path);
   if (sock.get() < 0) return Unavailable(ErrnoText("connecting to " + path.string()));
   return Request(sock, path, request, response_size, timeout);
 }
@@ -200,11 +179,11 @@ Result<std::string> FindSwtpm() {
 // Writes the key into a pipe the child inherits. 32 bytes fit the pipe buffer,
 // so the write completes before the child exists and the write end is closed
 // (swtpm reads to EOF).
-Result<Fd> KeyPipe(const SecretBytes& key) {
+Result<UniqueFd> KeyPipe(const SecretBytes& key) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Unavailable(ErrnoText("pipe for swtpm state key"));
-  Fd write_end(fds[1]);
-  VTPMD_ASSIGN_OR_RETURN(Fd read_end, RaiseFd(fds[0], "pipe for swtpm state key"));
+  UniqueFd write_end(fds[1]);
+  VTPMD_ASSIGN_OR_RETURN(UniqueFd read_end, RaiseFd(fds[0], "pipe for swtpm state key"));
   std::size_t written = 0;
   while (written < key.size()) {
     ssize_t n = ::write(write_end.get(), key.data() + written, key.size() - written);
@@ -267,8 +246,8 @@ Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& op
   fs::remove(ctrl_path, ignored);
 
   VTPMD_ASSIGN_OR_RETURN(std::string swtpm, FindSwtpm());
-  VTPMD_ASSIGN_OR_RETURN(Fd dev_null, RaiseFd(::open("/dev/null", O_RDWR | O_CLOEXEC), "/dev/null"));
-  Fd key_fd;
+  VTPMD_ASSIGN_OR_RETURN(UniqueFd dev_null, RaiseFd(::open("/dev/null", O_RDWR | O_CLOEXEC), "/dev/null"));
+  UniqueFd key_fd;
   if (options.state_key) {
     VTPMD_ASSIGN_OR_RETURN(key_fd, KeyPipe(*options.state_key));
   }
@@ -359,7 +338,7 @@ Status SwtpmProcess::ResetTpm(std::chrono::milliseconds timeout) {
   constexpr std::size_t kTpmResponseHeader = 10;
   VTPMD_RETURN_IF_ERROR(Exchange(socket_path_, kGetRandom8, kTpmResponseHeader, timeout));
   const fs::path ctrl_path = socket_path_.string() + ".ctrl";
-  Fd ctrl = Connect(ctrl_path);
+  UniqueFd ctrl = Connect(ctrl_path);
   if (ctrl.get() < 0) return Unavailable(ErrnoText("connecting to " + ctrl_path.string()));
   VTPMD_RETURN_IF_ERROR(Request(ctrl, ctrl_path, kGetCapability, 8, timeout));
   // CMD_INIT with PTM_INIT_FLAG_DELETE_VOLATILE; the answer is a u32 TPM result.
@@ -391,7 +370,7 @@ Status SwtpmProcess::AwaitSockets(std::chrono::milliseconds timeout) {
 }
 
 std::string SwtpmProcess::LogTail() const {
-  Fd log(::open((state_dir_ / "swtpm.log").c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd log(::open((state_dir_ / "swtpm.log").c_str(), O_RDONLY | O_CLOEXEC));
   if (log.get() < 0) return "(no swtpm.log)";
   const off_t size = ::lseek(log.get(), 0, SEEK_END);
   if (size <= 0) return "(swtpm.log is empty)";

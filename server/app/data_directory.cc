@@ -29,36 +29,33 @@ Result<std::unique_ptr<DataDirectory>> DataDirectory::OpenAndLock(const std::fil
   VTPMD_RETURN_IF_ERROR(CreateDirectoryWithMode(path));
 
   const std::filesystem::path lock_path = path / "vtpmd.lock";
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return ErrnoError("opening", lock_path);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
+  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!lock.valid()) return ErrnoError("opening", lock_path);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     return FailedPrecondition("another vtpmd is already using data directory " + path.string());
   }
-  return std::unique_ptr<DataDirectory>(new DataDirectory(path, fd));
+  return std::unique_ptr<DataDirectory>(new DataDirectory(path, std::move(lock)));
 }
-
-DataDirectory::~DataDirectory() { ::close(lock_fd_); }
 
 Status DataDirectory::WriteFileAtomically(std::string_view name, std::string_view contents, unsigned mode) const {
   const std::filesystem::path target = File(name);
   const std::filesystem::path temporary = File(std::string(name) + ".tmp");
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) return ErrnoError("creating", temporary);
-  bool ok = ::fchmod(fd, mode) == 0;
-  std::size_t done = 0;
-  while (ok && done < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  Error failure = ErrnoError("writing", temporary);
-  ::close(fd);
-  if (!ok) {
+  Status written = [&]() -> Status {
+    const UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd.valid() || ::fchmod(fd.get(), mode) != 0) return ErrnoError("creating", temporary);
+    std::size_t done = 0;
+    while (done < contents.size()) {
+      const ssize_t n = ::write(fd.get(), contents.data() + done, contents.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ErrnoError("writing", temporary);
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) return ErrnoError("writing", temporary);
+    return Ok();
+  }();
+  if (!written.ok()) {
     ::unlink(temporary.c_str());
-    return failure;
+    return written;
   }
   if (::rename(temporary.c_str(), target.c_str()) != 0) return ErrnoError("renaming into", target);
   return Ok();

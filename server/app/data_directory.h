@@ -7,15 +7,13 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "core/unique_fd.h"
 
 namespace vtpmd::app {
 
 class DataDirectory {
  public:
   static Result<std::unique_ptr<DataDirectory>> OpenAndLock(const std::filesystem::path& path);
-  ~DataDirectory();
-  DataDirectory(const DataDirectory&) = delete;
-  DataDirectory& operator=(const DataDirectory&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path File(std::string_view name) const { return path_ / name; }
@@ -24,10 +22,10 @@ class DataDirectory {
   Status WriteFileAtomically(std::string_view name, std::string_view contents, unsigned mode) const;
 
  private:
-  DataDirectory(std::filesystem::path path, int lock_fd) : path_(std::move(path)), lock_fd_(lock_fd) {}
+  DataDirectory(std::filesystem::path path, UniqueFd lock) : path_(std::move(path)), lock_(std::move(lock)) {}
 
   std::filesystem::path path_;
-  int lock_fd_;
+  UniqueFd lock_;  // flock()ed while this object lives
 };
 
 }  // namespace vtpmd::app

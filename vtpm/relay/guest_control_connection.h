@@ -12,7 +12,7 @@
 #include "vtpm/relay/control_protocol.h"
 #include "vtpm/relay/outbox.h"
 #include "vtpm/relay/relay_hub.h"
-#include "vtpm/relay/unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace vtpmd::vtpm {
 

@@ -12,7 +12,7 @@
 #include "core/result.h"
 #include "vtpm/relay/outbox.h"
 #include "vtpm/relay/relay_hub.h"
-#include "vtpm/relay/unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace vtpmd::vtpm {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "vtpm/relay/unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace vtpmd::vtpm {
 

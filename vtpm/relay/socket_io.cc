@@ -1,5 +1,7 @@
 #include "vtpm/relay/socket_io.h"
 
+#include "core/unix_socket.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,17 +58,11 @@ IoOutcome SendSome(int fd, ByteView data) {
 }
 
 Result<UniqueFd> ConnectUnix(const std::filesystem::path& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  const std::string& text = path.native();
-  if (text.empty() || text.size() >= sizeof(addr.sun_path)) {
-    return InvalidArgument("socket path is empty or too long for AF_UNIX: " + text);
-  }
-  std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
+  VTPMD_ASSIGN_OR_RETURN(const sockaddr_un addr, UnixSocketAddress(path));
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Unavailable(std::string("socket: ") + std::strerror(errno));
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return Unavailable("connect " + text + ": " + std::strerror(errno));
+    return Unavailable("connect " + path.string() + ": " + std::strerror(errno));
   }
   return fd;
 }

@@ -12,7 +12,7 @@
 
 #include "core/bytes.h"
 #include "core/result.h"
-#include "vtpm/relay/unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace vtpmd::vtpm {
 

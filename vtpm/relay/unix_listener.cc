@@ -1,5 +1,7 @@
 #include "vtpm/relay/unix_listener.h"
 
+#include "core/unix_socket.h"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,17 +22,6 @@ constexpr int kBacklog = 16;
 
 std::string ErrnoText(const std::string& what) {
   return what + ": " + std::strerror(errno);
-}
-
-Result<sockaddr_un> Address(const fs::path& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  const std::string& text = path.native();
-  if (text.empty() || text.size() >= sizeof(addr.sun_path)) {
-    return InvalidArgument("socket path is empty or too long for AF_UNIX: " + text);
-  }
-  std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
-  return addr;
 }
 
 // A socket file nobody listens on is what a crashed vtpmd leaves behind.
@@ -54,7 +45,7 @@ Status RemoveStaleSocket(const fs::path& path, const sockaddr_un& addr) {
 }  // namespace
 
 Result<std::unique_ptr<UnixListener>> UnixListener::Listen(const fs::path& path) {
-  VTPMD_ASSIGN_OR_RETURN(sockaddr_un addr, Address(path));
+  VTPMD_ASSIGN_OR_RETURN(sockaddr_un addr, UnixSocketAddress(path));
   VTPMD_RETURN_IF_ERROR(RemoveStaleSocket(path, addr));
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Unavailable(ErrnoText("socket"));

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "core/result.h"
-#include "vtpm/relay/unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace vtpmd::vtpm {
 

@@ -14,14 +14,9 @@ namespace {
 
 using namespace swtpm_ctrl;
 using testing::Client;
+using testing::Hub;
 using testing::ControlRequest;
 using testing::RelayedTpm;
-
-std::shared_ptr<RelayHub> Hub() {
-  auto hub = RelayHub::Start();
-  EXPECT_TRUE(hub.ok()) << hub.error().message();
-  return hub.ok() ? *hub : nullptr;
-}
 
 std::uint32_t U32At(ByteView bytes, std::size_t offset) {
   if (bytes.size() < offset + 4) return 0xFFFFFFFF;

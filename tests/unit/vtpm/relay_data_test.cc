@@ -16,13 +16,8 @@ namespace vtpmd::vtpm {
 namespace {
 
 using testing::Client;
+using testing::Hub;
 using testing::RelayedTpm;
-
-std::shared_ptr<RelayHub> Hub() {
-  auto hub = RelayHub::Start();
-  EXPECT_TRUE(hub.ok()) << hub.error().message();
-  return hub.ok() ? *hub : nullptr;
-}
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -63,9 +63,7 @@ class QemuProcess {
 TEST(RelayQemuTest, SeaBiosMeasuresIntoTheRelayedTpm) {
   // scripts/install-deps.sh installs QEMU and SeaBIOS: their absence is a failure, not a skip.
   ASSERT_EQ(::access(kQemu, X_OK), 0) << kQemu << " is missing: run scripts/install-deps.sh";
-  auto hub = RelayHub::Start();
-  ASSERT_TRUE(hub.ok());
-  RelayedTpm tpm(*hub);
+  RelayedTpm tpm(testing::Hub());
   ASSERT_TRUE(tpm.ready());
   auto before = tpm.relay().Transmit(testing::PcrReadSha256Command(0));
   ASSERT_TRUE(before.ok()) << before.error().message();

@@ -16,13 +16,8 @@ namespace vtpmd::vtpm {
 namespace {
 
 using testing::Client;
+using testing::Hub;
 using testing::RelayedTpm;
-
-std::shared_ptr<RelayHub> Hub() {
-  auto hub = RelayHub::Start();
-  EXPECT_TRUE(hub.ok()) << hub.error().message();
-  return hub.ok() ? *hub : nullptr;
-}
 
 // Spins until the relay reports the expected state; the state is reached by the
 // relay's own progress, so no timing is assumed.

@@ -71,6 +71,12 @@ void RelayedTpm::StartSwtpm() {
   swtpm_ = std::move(swtpm).value();
 }
 
+std::shared_ptr<RelayHub> Hub() {
+  auto hub = RelayHub::Start();
+  EXPECT_TRUE(hub.ok()) << hub.error().message();
+  return hub.ok() ? *hub : nullptr;
+}
+
 Bytes GetRandomCommand(std::uint16_t bytes) {
   Bytes out = Header(0x8001, 0x17B);
   PutBigEndian(out, bytes, 2);

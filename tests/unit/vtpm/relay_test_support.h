@@ -14,7 +14,7 @@
 #include "tests/unit/vtpm/test_support.h"
 #include "vtpm/relay/relay_hub.h"
 #include "vtpm/relay/tpm_relay.h"
-#include "vtpm/relay/unique_fd.h"
+#include "core/unique_fd.h"
 #include "vtpm/swtpm_process.h"
 
 namespace vtpmd::vtpm::testing {
@@ -44,6 +44,9 @@ class RelayedTpm {
 };
 
 // Raw TPM 2.0 commands.
+// A relay hub for one test; a failure to start fails the test.
+std::shared_ptr<RelayHub> Hub();
+
 Bytes GetRandomCommand(std::uint16_t bytes);
 Bytes PcrReadSha256Command(std::uint32_t pcr);
 Bytes PcrExtendSha256Command(std::uint32_t pcr, ByteView digest);

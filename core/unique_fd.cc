@@ -1,8 +1,8 @@
-#include "vtpm/relay/unique_fd.h"
+#include "core/unique_fd.h"
 
 #include <unistd.h>
 
-namespace vtpmd::vtpm {
+namespace vtpmd {
 
 void UniqueFd::Reset() {
   // close() is not retried on EINTR: on Linux the descriptor is gone either way,
@@ -11,4 +11,4 @@ void UniqueFd::Reset() {
   fd_ = -1;
 }
 
-}  // namespace vtpmd::vtpm
+}  // namespace vtpmd

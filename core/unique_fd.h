@@ -3,7 +3,7 @@
 
 #include <utility>
 
-namespace vtpmd::vtpm {
+namespace vtpmd {
 
 class UniqueFd {
  public:
@@ -29,4 +29,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace vtpmd::vtpm
+}  // namespace vtpmd
