@@ -13,16 +13,6 @@ namespace {
 using Asn1ObjectPtr = ossl::Owned<ASN1_OBJECT, ASN1_OBJECT_free>;
 using GeneralNamePtr = ossl::Owned<GENERAL_NAME, GENERAL_NAME_free>;
 
-const EVP_MD* MessageDigest(HashAlg alg) {
-  switch (alg) {
-    case HashAlg::kSha1: return EVP_sha1();
-    case HashAlg::kSha256: return EVP_sha256();
-    case HashAlg::kSha384: return EVP_sha384();
-    case HashAlg::kSha512: return EVP_sha512();
-  }
-  return nullptr;
-}
-
 Result<Asn1ObjectPtr> ParseOid(const std::string& dotted_oid) {
   Asn1ObjectPtr object(OBJ_txt2obj(dotted_oid.c_str(), 1));
   if (!object) return ossl::LastError("not a dotted OID: " + dotted_oid, ErrorCode::kInvalidArgument);
@@ -219,7 +209,7 @@ Status CertificateBuilder::AddStandardExtensions(X509* certificate, X509* issuer
 Result<ossl::X509Ptr> CertificateBuilder::Build(X509* issuer_certificate, EVP_PKEY* issuer_key, Rng& rng) const {
   if (subject_key_ == nullptr) return Internal("certificate without a subject key");
   if (!not_before_ || lifetime_ <= std::chrono::seconds(0)) return Internal("certificate without a validity period");
-  VTPMD_ASSIGN_OR_RETURN(KeyAlgorithm signer_algorithm, IdentifyKeyAlgorithm(issuer_key));
+  VTPMD_ASSIGN_OR_RETURN(const EVP_MD* digest, IssuerSigningDigest(issuer_key));
 
   VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr certificate, ossl::CheckPtr(ossl::X509Ptr(X509_new()), "X509_new"));
   VTPMD_RETURN_IF_ERROR(ossl::Check(X509_set_version(certificate.get(), X509_VERSION_3), "X509_set_version"));
@@ -237,7 +227,7 @@ Result<ossl::X509Ptr> CertificateBuilder::Build(X509* issuer_certificate, EVP_PK
   X509* authority = issuer_certificate != nullptr ? issuer_certificate : certificate.get();
   VTPMD_RETURN_IF_ERROR(AddStandardExtensions(certificate.get(), authority));
 
-  if (X509_sign(certificate.get(), issuer_key, MessageDigest(SignatureDigest(signer_algorithm))) <= 0) {
+  if (X509_sign(certificate.get(), issuer_key, digest) <= 0) {
     return ossl::LastError("X509_sign");
   }
   return certificate;

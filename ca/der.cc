@@ -56,6 +56,14 @@ Result<Bytes> Utf8String(std::string_view text) {
   return Encode(value.get(), i2d_ASN1_UTF8STRING, "i2d_ASN1_UTF8STRING");
 }
 
+Result<Bytes> OctetString(ByteView data) {
+  ossl::Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
+  if (!value) return ossl::LastError("ASN1_OCTET_STRING_new");
+  VTPMD_RETURN_IF_ERROR(ossl::Check(ASN1_OCTET_STRING_set(value.get(), data.data(), static_cast<int>(data.size())),
+                                    "ASN1_OCTET_STRING_set"));
+  return Encode(value.get(), i2d_ASN1_OCTET_STRING, "i2d_ASN1_OCTET_STRING");
+}
+
 Result<Bytes> Integer(std::int64_t value) {
   ossl::Asn1IntegerPtr integer(ASN1_INTEGER_new());
   if (!integer) return ossl::LastError("ASN1_INTEGER_new");
@@ -66,5 +74,36 @@ Result<Bytes> Integer(std::int64_t value) {
 Result<Bytes> Sequence(std::initializer_list<ByteView> elements) { return Constructed(V_ASN1_SEQUENCE, elements); }
 
 Result<Bytes> Set(std::initializer_list<ByteView> elements) { return Constructed(V_ASN1_SET, elements); }
+
+Result<ByteView> ReadElement(ByteReader& reader, std::uint8_t tag) {
+  VTPMD_ASSIGN_OR_RETURN(std::uint8_t found, reader.U8());
+  if (found != tag) return InvalidArgument("DER: unexpected tag");
+  VTPMD_ASSIGN_OR_RETURN(std::uint8_t first, reader.U8());
+  std::size_t length = first;
+  if (first & 0x80) {
+    const unsigned octets = first & 0x7f;
+    // Our structures stay far below 64 KiB; longer or indefinite forms are refused.
+    if (octets == 0 || octets > 2) return InvalidArgument("DER: unsupported length form");
+    length = 0;
+    for (unsigned i = 0; i < octets; ++i) {
+      VTPMD_ASSIGN_OR_RETURN(std::uint8_t octet, reader.U8());
+      length = (length << 8) | octet;
+    }
+    const bool minimal = length >= 0x80 && (octets == 1 || length > 0xff);
+    if (!minimal) return InvalidArgument("DER: length not in its shortest form");
+  }
+  return reader.Take(length);
+}
+
+Result<std::uint32_t> ReadSmallInteger(ByteReader& reader) {
+  VTPMD_ASSIGN_OR_RETURN(ByteView content, ReadElement(reader, kTagInteger));
+  if (content.empty() || content.size() > 4 || (content[0] & 0x80) != 0 ||
+      (content.size() > 1 && content[0] == 0 && (content[1] & 0x80) == 0)) {
+    return InvalidArgument("DER: not a small non-negative INTEGER in its shortest form");
+  }
+  std::uint32_t value = 0;
+  for (std::uint8_t octet : content) value = (value << 8) | octet;
+  return value;
+}
 
 }  // namespace vtpmd::ca::der

@@ -6,6 +6,7 @@
 #include "ca/certificate_builder.h"
 #include "ca/certificate_record.h"
 #include "ca/der.h"
+#include "ca/private_key.h"
 
 namespace vtpmd::ca {
 namespace {
@@ -42,6 +43,20 @@ Result<KeyUsageBits> EkKeyUsage(EVP_PKEY* ek) {
   }
 }
 
+// The first signature fixed every TBS field (the signature algorithm included),
+// so the digest the platform quotes over is the final TBS minus the binding.
+Status BindToPlatform(X509* certificate, const Issuer& issuer, const PlatformBinder& binder) {
+  VTPMD_ASSIGN_OR_RETURN(Bytes digest, PlatformBindingDigest(certificate));
+  auto binding = binder(digest);
+  if (!binding.ok()) return binding.error().WithContext("platform binding");
+  VTPMD_RETURN_IF_ERROR(AddPlatformBinding(certificate, *binding));
+  VTPMD_ASSIGN_OR_RETURN(const EVP_MD* md, IssuerSigningDigest(issuer.private_key.get()));
+  if (X509_sign(certificate, issuer.private_key.get(), md) <= 0) return ossl::LastError("X509_sign");
+  VTPMD_ASSIGN_OR_RETURN(Bytes bound_digest, PlatformBindingDigest(certificate));
+  if (bound_digest != digest) return Internal("re-signing changed the EK certificate's to-be-signed contents");
+  return Ok();
+}
+
 }  // namespace
 
 Result<ossl::X509Ptr> IssueEkCertificate(const Issuer& issuer, const EkCertificateRequest& request, Store& store,
@@ -70,7 +85,8 @@ Result<ossl::X509Ptr> IssueEkCertificate(const Issuer& issuer, const EkCertifica
 
   VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr certificate,
                          builder.SignWith(issuer.certificate.get(), issuer.private_key.get(), rng));
-  VTPMD_RETURN_IF_ERROR(RecordCertificate(store, issuer.role, "ek", certificate.get()));
+  if (request.binder) VTPMD_RETURN_IF_ERROR(BindToPlatform(certificate.get(), issuer, request.binder));
+  VTPMD_RETURN_IF_ERROR(RecordCertificate(store, issuer.role, "ek", certificate.get(), request.instance_id));
   return certificate;
 }
 

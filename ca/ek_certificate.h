@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "ca/issuer.h"
+#include "ca/platform_binding.h"
 #include "core/clock.h"
 #include "core/openssl.h"
 #include "core/random.h"
@@ -32,12 +34,18 @@ struct TpmDeviceInfo {
   std::uint64_t firmware_version;  // TPM_PT_FIRMWARE_VERSION_1 << 32 | _2
 };
 
+// Certification method aik-certifies-ek: makes the platform binding for the
+// certificate whose to-be-signed digest is given (see platform_binding.h).
+using PlatformBinder = std::function<Result<PlatformBinding>(ByteView binding_digest)>;
+
 struct EkCertificateRequest {
   EVP_PKEY* ek_public;  // borrowed; RSA or ECC
   TpmDeviceInfo tpm;
   // Empty: an empty subject, and the subjectAltName becomes critical (RFC 5280 §4.2.1.6).
   std::string subject_common_name;
   std::chrono::seconds validity;
+  std::string instance_id = {};  // the vTPM it is for, recorded with the certificate
+  PlatformBinder binder = nullptr;  // set for method aik-certifies-ek
 };
 
 // Signs the EK certificate with `issuer` and records it in `certificates` (kind "ek").

@@ -144,4 +144,17 @@ Result<const Issuer*> CaHierarchy::issuer(IssuerRole role) const {
 
 std::vector<const Issuer*> CaHierarchy::issuers() const { return Pointers(issuers_); }
 
+Result<std::string> CaHierarchy::ChainPem(X509* leaf, IssuerRole issued_by) const {
+  VTPMD_ASSIGN_OR_RETURN(std::string chain, ossl::CertificatePem(leaf));
+  VTPMD_ASSIGN_OR_RETURN(const Issuer* issuer, this->issuer(issued_by));
+  VTPMD_ASSIGN_OR_RETURN(std::string issuer_pem, ossl::CertificatePem(issuer->certificate.get()));
+  chain += issuer_pem;
+  if (!IsSelfSignedRole(issued_by)) {
+    VTPMD_ASSIGN_OR_RETURN(const Issuer* root, this->issuer(IssuerRole::kRoot));
+    VTPMD_ASSIGN_OR_RETURN(std::string root_pem, ossl::CertificatePem(root->certificate.get()));
+    chain += root_pem;
+  }
+  return chain;
+}
+
 }  // namespace vtpmd::ca

@@ -9,6 +9,7 @@
 //       expiry or when its names change)
 
 #include <map>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -34,6 +35,9 @@ class CaHierarchy {
   // NotFound only for the development manufacturer of a hierarchy without a simulated platform.
   Result<const Issuer*> issuer(IssuerRole role) const;
   std::vector<const Issuer*> issuers() const;  // in IssuerRole order
+  // PEM of `leaf`, then `issued_by`'s certificate, then the root's (for an issuer
+  // under the root): the bundle a relying party needs to build the path.
+  Result<std::string> ChainPem(X509* leaf, IssuerRole issued_by) const;
   bool created_now() const { return created_now_; }
 
  private:

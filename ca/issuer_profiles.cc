@@ -41,8 +41,10 @@ CertificateBuilder Profile(IssuerRole role, EVP_PKEY* subject_key, const CaOptio
       break;
     case IssuerRole::kEkAuthority:
     case IssuerRole::kPrivacyCa:
+      // The privacy CA certifies host signing keys that in turn sign AIK'
+      // certificates (method aik-certifies-aik), so it allows one CA below it.
       builder.SetValidity(clock, Years(10))
-          .SetBasicConstraints(true, 0)
+          .SetBasicConstraints(true, role == IssuerRole::kPrivacyCa ? 1 : 0)
           .SetKeyUsage({.key_cert_sign = true, .crl_sign = true});
       break;
     case IssuerRole::kAttestationSigner:

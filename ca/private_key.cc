@@ -31,6 +31,17 @@ Result<ossl::PkeyPtr> GeneratePrivateKey(KeyAlgorithm algorithm) {
   return ossl::CheckPtr(ossl::PkeyPtr(key), "generating a " + std::string(KeyAlgorithmName(algorithm)) + " key");
 }
 
+Result<const EVP_MD*> IssuerSigningDigest(EVP_PKEY* key) {
+  VTPMD_ASSIGN_OR_RETURN(KeyAlgorithm algorithm, IdentifyKeyAlgorithm(key));
+  switch (SignatureDigest(algorithm)) {
+    case HashAlg::kSha1: break;  // never chosen for signing
+    case HashAlg::kSha256: return EVP_sha256();
+    case HashAlg::kSha384: return EVP_sha384();
+    case HashAlg::kSha512: return EVP_sha512();
+  }
+  return Internal("no signing digest for this issuer key");
+}
+
 Result<KeyAlgorithm> IdentifyKeyAlgorithm(EVP_PKEY* key) {
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) == static_cast<int>(kRsa3072Bits)) {
     return KeyAlgorithm::kRsa3072;

@@ -13,6 +13,8 @@ Result<ossl::PkeyPtr> GeneratePrivateKey(KeyAlgorithm algorithm);
 
 // Which of our algorithms `key` is; keys of any other type or size are refused.
 Result<KeyAlgorithm> IdentifyKeyAlgorithm(EVP_PKEY* key);
+// The digest an issuer with this key signs certificates and CRLs with.
+Result<const EVP_MD*> IssuerSigningDigest(EVP_PKEY* key);
 
 Result<SecretBytes> ExportPkcs8Der(EVP_PKEY* key);
 // Rejects malformed input and trailing bytes.

@@ -58,6 +58,11 @@ Result<EncodedSignature> Encode(const TPMT_SIGNATURE& signature) {
 
 }  // namespace
 
+Result<Bytes> EcdsaSignatureDer(const TPMT_SIGNATURE& signature) {
+  if (signature.sigAlg != TPM2_ALG_ECDSA) return InvalidArgument("not an ECDSA signature");
+  return EcdsaDer(signature.signature.ecdsa);
+}
+
 Status VerifyTpmSignature(EVP_PKEY* key, ByteView signed_message, const TPMT_SIGNATURE& signature) {
   VTPMD_ASSIGN_OR_RETURN(HashAlg hash, SignatureHashAlg(signature));
   VTPMD_ASSIGN_OR_RETURN(EncodedSignature encoded, Encode(signature));

@@ -14,4 +14,8 @@ namespace vtpmd::tpm {
 // verify is kInvalidArgument.
 Status VerifyTpmSignature(EVP_PKEY* key, ByteView signed_message, const TPMT_SIGNATURE& signature);
 
+// The DER ECDSA-Sig-Value (RFC 3279) that X.509 and OpenSSL carry, from the raw
+// r and s of an ECDSA TPMT_SIGNATURE; other schemes are kInvalidArgument.
+Result<Bytes> EcdsaSignatureDer(const TPMT_SIGNATURE& signature);
+
 }  // namespace vtpmd::tpm

@@ -59,8 +59,17 @@ Status VtpmInstance::StartChildLocked() {
   swtpm.socket_dir = options_.dir;
   swtpm.state_key = options_.state_key.Clone();
   swtpm.startup_clear = false;
+  const fs::path state_file = swtpm.state_dir / "tpm2-00.permall";
   std::error_code ec;
-  const bool has_state = fs::exists(swtpm.state_dir / "tpm2-00.permall", ec);
+  const bool has_state = fs::exists(state_file, ec);
+  if (ec) {
+    return Unavailable("vTPM instance " + options_.id + ": checking " + state_file.string() + ": " + ec.message());
+  }
+  if (options_.expect_state && !has_state) {
+    return FailedPrecondition("vTPM instance " + options_.id + " has lost its state: " + state_file.string() +
+                              " is missing, and starting without it would make a new TPM without its EKs; "
+                              "restore the state file or delete the instance");
+  }
   Result<std::unique_ptr<SwtpmProcess>> started = SwtpmProcess::Start(swtpm);
   if (!started.ok()) {
     return started.error().WithContext("starting vTPM instance " + options_.id +

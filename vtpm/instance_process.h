@@ -43,14 +43,19 @@ struct InstanceOptions {
   SecretBytes state_key;      // 32 bytes: AES-256 key of swtpm's state files
   // How long Manufacture() waits for the backend before declaring it busy.
   std::chrono::milliseconds backend_timeout{5000};
+  // The TPM was manufactured: without its state file it is lost, and starting
+  // would silently make a new TPM (new seeds, none of its EKs). Such a start
+  // fails with kFailedPrecondition instead.
+  bool expect_state = false;
 };
 
 class VtpmInstance {
  public:
   static constexpr std::size_t kStateKeySize = 32;
 
-  // Starts the child on existing state (or on none: a new TPM gets fresh seeds).
-  // A state key that does not decrypt existing state fails here.
+  // Starts the child on existing state (or on none, unless expect_state: a new
+  // TPM gets fresh seeds). A state key that does not decrypt existing state, or
+  // damaged state files, fail here.
   static Result<std::unique_ptr<VtpmInstance>> Start(InstanceOptions options);
 
   VtpmInstance(const VtpmInstance&) = delete;

@@ -32,7 +32,7 @@ TPM2_HANDLE EkCertificateIndex(EkAlgorithm algorithm) {
 }
 
 TPM2B_PUBLIC EkTemplate(EkAlgorithm algorithm) {
-  return algorithm == EkAlgorithm::kRsa2048 ? EkRsaTemplate() : EkEccTemplate();
+  return algorithm == EkAlgorithm::kRsa2048 ? tpm::EkRsaTemplate() : tpm::EkEccTemplate();
 }
 
 }  // namespace vtpmd::vtpm

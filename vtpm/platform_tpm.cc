@@ -1,12 +1,17 @@
 #include "vtpm/platform_tpm.h"
 
+#include <algorithm>
+
 #include "core/pcr_selection.h"
 #include "core/tpm_wire.h"
+#include "vtpm/credential_activation.h"
 #include "vtpm/esys_context.h"
 #include "vtpm/nv_index.h"
 #include "vtpm/persistent_key.h"
 #include "vtpm/sealing.h"
 #include "vtpm/swtpm_process.h"
+#include "vtpm/ticketed_signing.h"
+#include "vtpm/tpm_handles.h"
 #include "vtpm/tpm_templates.h"
 
 namespace vtpmd::vtpm {
@@ -29,6 +34,13 @@ Result<TPMS_ATTEST> ParseQuoteAttest(ByteView attest) {
     return Internal("TPM2_Quote returned something other than a quote attestation");
   }
   return parsed;
+}
+
+bool SameEccPoint(const TPM2B_PUBLIC& a, const TPM2B_PUBLIC& b) {
+  const TPMS_ECC_POINT& p = a.publicArea.unique.ecc;
+  const TPMS_ECC_POINT& q = b.publicArea.unique.ecc;
+  return std::ranges::equal(ByteView(p.x.buffer, p.x.size), ByteView(q.x.buffer, q.x.size)) &&
+         std::ranges::equal(ByteView(p.y.buffer, p.y.size), ByteView(q.y.buffer, q.y.size));
 }
 
 }  // namespace
@@ -74,17 +86,29 @@ Status PlatformTpm::Provision(bool simulated) {
   nv_buffer_max_ = buffer_max->second;
 
   VTPMD_ASSIGN_OR_RETURN(PersistentKey ek_rsa, EnsurePersistentPrimary(esys, ESYS_TR_RH_ENDORSEMENT, kEkRsaHandle,
-                                                                       EkRsaTemplate(), "RSA EK"));
+                                                                       tpm::EkRsaTemplate(), "RSA EK"));
   VTPMD_ASSIGN_OR_RETURN(PersistentKey ek_ecc, EnsurePersistentPrimary(esys, ESYS_TR_RH_ENDORSEMENT, kEkEccHandle,
-                                                                       EkEccTemplate(), "ECC EK"));
+                                                                       tpm::EkEccTemplate(), "ECC EK"));
   VTPMD_ASSIGN_OR_RETURN(PersistentKey srk, EnsurePersistentPrimary(esys, ESYS_TR_RH_OWNER, kSrkHandle, SrkTemplate(),
                                                                     "storage root key"));
   VTPMD_ASSIGN_OR_RETURN(PersistentKey aik, EnsurePersistentPrimary(esys, ESYS_TR_RH_ENDORSEMENT, kAikHandle,
                                                                     AikTemplate(), "platform AIK"));
+  VTPMD_ASSIGN_OR_RETURN(PersistentKey host_key,
+                         EnsurePersistentPrimary(esys, ESYS_TR_RH_ENDORSEMENT, kHostSigningKeyHandle,
+                                                 HostSigningKeyTemplate(), "host signing key"));
+  // The template check ignores `unique`, so only this tells the AIK itself (which
+  // must not certify itself) from the key derived with the host key's label.
+  if (SameEccPoint(host_key.public_area, aik.public_area)) {
+    return FailedPrecondition("persistent handle " + HandleHex(kHostSigningKeyHandle) +
+                              " holds the platform AIK, not the host signing key");
+  }
   ek_rsa_ = ek_rsa.public_area;
   ek_ecc_ = ek_ecc.public_area;
   aik_ = aik.public_area;
   aik_tr_ = aik.tr;
+  host_signing_key_ = host_key.public_area;
+  host_signing_key_tr_ = host_key.tr;
+  ek_rsa_tr_ = ek_rsa.tr;
   srk_tr_ = srk.tr;
   VTPMD_ASSIGN_OR_RETURN(pcr_banks_, ReadAllocatedBanks(esys));
   return Ok();
@@ -132,6 +156,21 @@ Result<QuoteResult> PlatformTpm::Quote(ByteView qualifying_data, const TPML_PCR_
     }
   }
   return Unavailable("PCRs kept changing between TPM2_Quote and TPM2_PCR_Read");
+}
+
+Result<CertifyResult> PlatformTpm::CertifyHostSigningKey(ByteView qualifying_data) {
+  std::lock_guard lock(mu_);
+  return CertifyObject(esys_->get(), host_signing_key_tr_, host_signing_key_, aik_tr_, qualifying_data);
+}
+
+Result<Bytes> PlatformTpm::SignWithHostKey(ByteView message) {
+  std::lock_guard lock(mu_);
+  return SignWithHashCheckTicket(esys_->get(), host_signing_key_tr_, message);
+}
+
+Result<SecretBytes> PlatformTpm::ActivateCredential(ByteView id_object, ByteView encrypted_secret) {
+  std::lock_guard lock(mu_);
+  return vtpm::ActivateCredential(esys_->get(), aik_tr_, ek_rsa_tr_, id_object, encrypted_secret);
 }
 
 Result<std::optional<Bytes>> PlatformTpm::ReadNv(TPM2_HANDLE index) {

@@ -276,6 +276,10 @@ Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& op
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
+  std::error_code no_log;
+  const auto log_size = fs::file_size(dir / "swtpm.log", no_log);
+  const off_t log_start = no_log ? 0 : static_cast<off_t>(log_size);
+
   const pid_t parent = ::getpid();
   // errno is per thread: a failed fork reports it as the negated result.
   const pid_t pid = ForkThread::Get().Run([&] {
@@ -286,7 +290,8 @@ Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::Start(const SwtpmOptions& op
   if (pid < 0) return Unavailable(std::string("fork for swtpm: ") + std::strerror(-pid));
   key_fd.Reset();
 
-  std::unique_ptr<SwtpmProcess> process(new SwtpmProcess(pid, dir, std::move(socket_path), options.stop_timeout));
+  std::unique_ptr<SwtpmProcess> process(
+      new SwtpmProcess(pid, dir, std::move(socket_path), options.stop_timeout, log_start));
   Status ready = process->AwaitSockets(options.start_timeout);
   if (!ready.ok()) return std::move(ready).error();
   return process;
@@ -373,12 +378,14 @@ std::string SwtpmProcess::LogTail() const {
   UniqueFd log(::open((state_dir_ / "swtpm.log").c_str(), O_RDONLY | O_CLOEXEC));
   if (log.get() < 0) return "(no swtpm.log)";
   const off_t size = ::lseek(log.get(), 0, SEEK_END);
-  if (size <= 0) return "(swtpm.log is empty)";
-  const off_t start = std::max<off_t>(0, size - static_cast<off_t>(kLogTailBytes));
+  // A log shorter than before was started afresh, by this child.
+  const off_t ours = size < log_start_ ? 0 : log_start_;
+  if (size <= ours) return "(swtpm wrote nothing to swtpm.log)";
+  const off_t start = std::max<off_t>(ours, size - static_cast<off_t>(kLogTailBytes));
   std::string tail(static_cast<std::size_t>(size - start), '\0');
   const ssize_t n = ::pread(log.get(), tail.data(), tail.size(), start);
   tail.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return tail.empty() ? "(swtpm.log is empty)" : tail;
+  return tail.empty() ? "(swtpm wrote nothing to swtpm.log)" : tail;
 }
 
 }  // namespace vtpmd::vtpm

@@ -69,13 +69,15 @@ class SwtpmProcess {
 
  private:
   SwtpmProcess(pid_t pid, std::filesystem::path state_dir, std::filesystem::path socket_path,
-               std::chrono::milliseconds stop_timeout)
+               std::chrono::milliseconds stop_timeout, off_t log_start)
       : pid_(pid),
         state_dir_(std::move(state_dir)),
         socket_path_(std::move(socket_path)),
-        stop_timeout_(stop_timeout) {}
+        stop_timeout_(stop_timeout),
+        log_start_(log_start) {}
 
   Status AwaitSockets(std::chrono::milliseconds timeout);
+  // The end of what this child wrote to swtpm.log.
   std::string LogTail() const;
   // Reaps the child if it has exited; true while it is still running.
   bool PollRunning();
@@ -85,6 +87,9 @@ class SwtpmProcess {
   std::filesystem::path state_dir_;
   std::filesystem::path socket_path_;
   std::chrono::milliseconds stop_timeout_;
+  // swtpm.log is appended to by every child on the same state: an error quotes
+  // only this child's lines, not an earlier run's.
+  off_t log_start_;
 };
 
 }  // namespace vtpmd::vtpm

@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include <charconv>
-
 #include "server/api/json_io.h"
 #include "server/api/query.h"
 #include "server/api/time_format.h"
@@ -14,20 +12,6 @@ namespace {
 constexpr std::int64_t kDefaultLimit = 100;
 constexpr std::int64_t kMaxLimit = 1000;
 
-Result<std::int64_t> IntegerParam(const QueryParams& params, std::string_view name, std::int64_t fallback,
-                                  std::int64_t min, std::int64_t max) {
-  const auto found = params.find(name);
-  if (found == params.end()) return fallback;
-  std::int64_t value = 0;
-  const std::string& text = found->second;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return InvalidArgument("query parameter '" + std::string(name) + "' must be an integer in [" +
-                           std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return value;
-}
-
 }  // namespace
 
 Status AddEventRoutes(http::Router& router, const auth::Authorizer& authorizer, const app::EventLog& events) {
@@ -36,11 +20,7 @@ Status AddEventRoutes(http::Router& router, const auth::Authorizer& authorizer, 
                                            const http::PathParams&) -> Result<http::HttpResponse> {
                       VTPMD_RETURN_IF_ERROR(authorizer.Require(request, {auth::Role::kAdmin, auth::Role::kSubscriber}));
                       VTPMD_ASSIGN_OR_RETURN(QueryParams params, ParseQuery(request.query));
-                      for (const auto& [name, value] : params) {
-                        if (name != "after" && name != "limit" && name != "subject") {
-                          return InvalidArgument("unknown query parameter '" + name + "'");
-                        }
-                      }
+                      VTPMD_RETURN_IF_ERROR(RejectUnknownParams(params, {"after", "limit", "subject"}));
                       VTPMD_ASSIGN_OR_RETURN(std::int64_t after, IntegerParam(params, "after", 0, 0, INT64_MAX));
                       VTPMD_ASSIGN_OR_RETURN(std::int64_t limit,
                                              IntegerParam(params, "limit", kDefaultLimit, 1, kMaxLimit));

@@ -54,6 +54,7 @@ Result<StaticPlatformJson> RenderStaticPlatform(const PlatformView& platform) {
     eks.push_back(std::move(ek_json));
   }
   VTPMD_ASSIGN_OR_RETURN(boost::json::object aik, TpmKeyJson(vtpm::kAikHandle, tpm.aik()));
+  if (!platform.aik_certificate_chain_pem.empty()) aik["certificate_chain_pem"] = platform.aik_certificate_chain_pem;
   VTPMD_ASSIGN_OR_RETURN(TPML_PCR_SELECTION all_pcrs, AllPcrsOfEveryBank(tpm));
   boost::json::object tpm_json{{"manufacturer", identity.manufacturer},
                                {"manufacturer_id", HandleText(identity.manufacturer_id)},

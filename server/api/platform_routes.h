@@ -13,6 +13,8 @@ struct PlatformView {
   vtpm::PlatformTpm& tpm;
   std::string tcti;
   std::vector<app::PlatformEkCertificate> ek_certificates;
+  // The platform AIK's certificate, privacy CA and root (PEM), once enrolled.
+  std::string aik_certificate_chain_pem = {};
 };
 
 // GET /v1/platform (any role), POST /v1/platform/quote (admin, challenger, host).

@@ -1,5 +1,7 @@
 #include "server/api/query.h"
 
+#include <charconv>
+
 namespace vtpmd::api {
 namespace {
 
@@ -50,6 +52,29 @@ Result<QueryParams> ParseQuery(std::string_view query) {
     if (!params.emplace(std::move(key), std::move(value)).second) return InvalidArgument("query: repeated parameter");
   }
   return params;
+}
+
+Status RejectUnknownParams(const QueryParams& params, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [name, value] : params) {
+    bool known = false;
+    for (std::string_view candidate : allowed) known = known || candidate == name;
+    if (!known) return InvalidArgument("unknown query parameter '" + name + "'");
+  }
+  return Ok();
+}
+
+Result<std::int64_t> IntegerParam(const QueryParams& params, std::string_view name, std::int64_t fallback,
+                                  std::int64_t min, std::int64_t max) {
+  const auto found = params.find(name);
+  if (found == params.end()) return fallback;
+  std::int64_t value = 0;
+  const std::string& text = found->second;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return InvalidArgument("query parameter '" + std::string(name) + "' must be an integer in [" +
+                           std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return value;
 }
 
 }  // namespace vtpmd::api

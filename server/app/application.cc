@@ -13,14 +13,19 @@
 #include "ca/private_key.h"
 #include "core/file_io.h"
 #include "core/openssl.h"
+#include "core/pcr_selection.h"
 #include "schema/schema.h"
 #include "server/api/ca_routes.h"
+#include "server/api/certificate_routes.h"
+#include "server/api/ek_certificate_routes.h"
+#include "server/api/enrollment_routes.h"
 #include "server/api/event_routes.h"
 #include "server/api/instance_routes.h"
 #include "server/api/system_routes.h"
 #include "server/api/token_routes.h"
 #include "server/app/data_key.h"
 #include "server/app/log.h"
+#include "server/app/platform_enrollment.h"
 #include "server/app/platform_endorsement.h"
 
 namespace vtpmd::app {
@@ -37,6 +42,8 @@ Result<std::vector<ossl::X509Ptr>> LoadManufacturerRoots(const std::optional<std
   if (!roots.ok()) return roots.error().WithContext("manufacturer roots " + path->string());
   return roots;
 }
+
+constexpr char kPlatformBindingPcrs[] = "sha256:0,1,2,3,4,5,6,7";
 
 std::string HostName() {
   char name[256] = {};
@@ -94,9 +101,9 @@ Status Application::OpenTrustChain() {
   if (!hierarchy.ok()) return hierarchy.error().WithContext("CA hierarchy");
   ca_ = std::move(*hierarchy);
 
-  VTPMD_ASSIGN_OR_RETURN(auto roots, LoadManufacturerRoots(config_.manufacturer_roots));
+  VTPMD_ASSIGN_OR_RETURN(manufacturer_roots_, LoadManufacturerRoots(config_.manufacturer_roots));
   std::vector<X509*> root_ptrs;
-  for (const auto& root : roots) root_ptrs.push_back(root.get());
+  for (const auto& root : manufacturer_roots_) root_ptrs.push_back(root.get());
   auto ek_certificates =
       EstablishPlatformEkCertificates(*platform_, *ca_, *store_, root_ptrs, clock_, rng_);
   if (!ek_certificates.ok()) return ek_certificates.error().WithContext("platform EK certificates");
@@ -125,10 +132,57 @@ Status Application::EnsureAdminToken() {
 
 Status Application::StartInstances() {
   events_ = std::make_unique<EventLog>(*store_, clock_, rng_);
-  InstanceManager::Options options{data_dir_->File("instances"), config_.socket_dir, config_.threads};
+  certificates_ = std::make_unique<CertificateService>(*store_, *ca_, *events_, clock_);
+  // Hardware TPMs enroll with EK certificates under the configured manufacturer roots.
+  std::vector<ossl::X509Ptr> manufacturers;
+  for (const auto& root : manufacturer_roots_) {
+    X509_up_ref(root.get());
+    manufacturers.emplace_back(root.get());
+  }
+  // Instances are looked up only by requests, which start after instances_ does.
+  auto lookup = [this](std::string_view id) { return instances_->Get(id); };
+  auto enrollment = EnrollmentService::Create(*store_, *ca_, lookup, *events_, std::move(manufacturers),
+                                              ca::EnrollmentPolicy{}, ca::PlatformPolicy{}, clock_, rng_);
+  if (!enrollment.ok()) return enrollment.error().WithContext("AIK enrollment");
+  enrollment_ = std::move(*enrollment);
+  // Before any instance is provisioned: method aik-certifies-ek quotes with it.
+  VTPMD_RETURN_IF_ERROR(EnrollPlatformAik());
+
+  InstanceManager::Options options{data_dir_->File("instances"), config_.socket_dir, config_.threads,
+                                   PlatformBinder()};
   auto instances = InstanceManager::Start(options, *store_, *events_, *ca_, data_key_, clock_, rng_);
   if (!instances.ok()) return instances.error().WithContext("vTPM instances");
   instances_ = std::move(*instances);
+  return Ok();
+}
+
+ca::PlatformBinder Application::PlatformBinder() {
+  if (platform_aik_certificate_.empty()) return nullptr;
+  return [platform = platform_.get(), aik = platform_aik_certificate_](ByteView digest) -> Result<ca::PlatformBinding> {
+    // The boot chain up to the OS loader: what a verifier appraises a host by.
+    VTPMD_ASSIGN_OR_RETURN(TPML_PCR_SELECTION selection, tpm::ParsePcrSelectionText(kPlatformBindingPcrs));
+    VTPMD_ASSIGN_OR_RETURN(vtpm::QuoteResult quote, platform->Quote(digest, selection));
+    Bytes values;
+    for (const Bytes& value : vtpm::ValuesInTpmOrder(quote.pcrs)) values.insert(values.end(), value.begin(), value.end());
+    return ca::PlatformBinding{aik, std::move(quote.attest), std::move(quote.signature), std::move(values)};
+  };
+}
+
+Status Application::EnrollPlatformAik() {
+  const auto rsa_ek = std::find_if(platform_view_->ek_certificates.begin(), platform_view_->ek_certificates.end(),
+                                   [](const PlatformEkCertificate& ek) { return ek.key_handle == vtpm::kEkRsaHandle; });
+  if (rsa_ek == platform_view_->ek_certificates.end() || rsa_ek->status != EkCertificateStatus::kVerified) {
+    // Without a trusted EK certificate the privacy CA has nothing to vouch with.
+    Log(LogLevel::kWarning, "the platform AIK is not enrolled: the platform's RSA EK certificate is not verified");
+    return Ok();
+  }
+  VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr ek_certificate, ossl::ParseCertificateDer(*rsa_ek->der));
+  auto certificate = EnsurePlatformAikCertificate(*platform_, *enrollment_, *store_, ek_certificate.get(), HostName(),
+                                                  clock_);
+  if (!certificate.ok()) return certificate.error().WithContext("enrolling the platform AIK");
+  VTPMD_ASSIGN_OR_RETURN(platform_view_->aik_certificate_chain_pem,
+                         ca_->ChainPem(certificate->get(), ca::IssuerRole::kPrivacyCa));
+  VTPMD_ASSIGN_OR_RETURN(platform_aik_certificate_, ossl::CertificateDer(certificate->get()));
   return Ok();
 }
 
@@ -136,6 +190,9 @@ Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddSystemRoutes(router_, metrics_));
   VTPMD_RETURN_IF_ERROR(api::AddTokenRoutes(router_, *authorizer_, *tokens_));
   VTPMD_RETURN_IF_ERROR(api::AddCaRoutes(router_, *ca_));
+  VTPMD_RETURN_IF_ERROR(api::AddCertificateRoutes(router_, *authorizer_, *certificates_));
+  VTPMD_RETURN_IF_ERROR(api::AddEkCertificateRoutes(router_, *authorizer_, *ca_, *store_, *events_, clock_, rng_));
+  VTPMD_RETURN_IF_ERROR(api::AddEnrollmentRoutes(router_, *authorizer_, *enrollment_, *ca_));
   VTPMD_RETURN_IF_ERROR(api::AddPlatformRoutes(router_, *authorizer_, *platform_view_));
   VTPMD_RETURN_IF_ERROR(api::AddInstanceRoutes(router_, *authorizer_, *instances_));
   VTPMD_RETURN_IF_ERROR(api::AddEventRoutes(router_, *authorizer_, *events_));

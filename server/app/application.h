@@ -11,8 +11,10 @@
 #include "core/random.h"
 #include "core/store.h"
 #include "server/api/platform_routes.h"
+#include "server/app/certificate_service.h"
 #include "server/app/config.h"
 #include "server/app/data_directory.h"
+#include "server/app/enrollment_service.h"
 #include "server/app/event_log.h"
 #include "server/app/instance_manager.h"
 #include "server/auth/authorizer.h"
@@ -40,6 +42,9 @@ class Application {
   Status OpenTrustChain();
   Status EnsureAdminToken();
   Status StartInstances();
+  Status EnrollPlatformAik();
+  // Empty until the platform AIK is enrolled.
+  ca::PlatformBinder PlatformBinder();
   Status BuildRoutes();
   Result<http::TlsIdentity> TlsIdentity() const;
   Status StartServer();
@@ -52,8 +57,12 @@ class Application {
   std::unique_ptr<vtpm::PlatformTpm> platform_;
   SecretBytes data_key_;
   std::unique_ptr<ca::CaHierarchy> ca_;
+  std::vector<ossl::X509Ptr> manufacturer_roots_;  // configured TPM vendor roots
+  Bytes platform_aik_certificate_;                 // DER, once enrolled
   std::unique_ptr<EventLog> events_;
+  std::unique_ptr<CertificateService> certificates_;
   std::unique_ptr<InstanceManager> instances_;
+  std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<api::PlatformView> platform_view_;
   std::unique_ptr<auth::TokenStore> tokens_;
   std::unique_ptr<auth::Authorizer> authorizer_;

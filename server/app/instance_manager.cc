@@ -1,5 +1,6 @@
 #include "server/app/instance_manager.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -11,6 +12,7 @@
 
 #include "ca/certificate_record.h"
 #include "ca/ek_certificate.h"
+#include "ca/revocation.h"
 #include "ca/serial_number.h"
 #include "core/crypto.h"
 #include "core/file_io.h"
@@ -19,6 +21,7 @@
 #include "core/tpm_name.h"
 #include "core/tpm_wire.h"
 #include "core/uuid.h"
+#include "server/app/certificate_service.h"
 #include "server/app/log.h"
 #include "vtpm/ek_provisioning.h"
 #include "vtpm/instance_process.h"
@@ -31,12 +34,23 @@ namespace {
 
 constexpr std::size_t kStateKeyBytes = 32;
 constexpr std::chrono::seconds kEkCertificateValidity{std::chrono::hours(24 * 365 * 15)};
+// A TPM state file or a store page is a few KiB; a file system with less than this
+// left fails them at any moment, and is what an operator has to fix first.
+constexpr std::uint64_t kLowDiskSpace = 1024 * 1024;
 
 std::string StateKeyAad(std::string_view id) { return "vtpmd/instance-state-key/v1/" + std::string(id); }
 
 // vTPMs are libtpms in swtpm: IBM's manufacturer id, model "swtpm". The EK' profile
 // records them as a hardware EK certificate records the chip.
 const ca::TpmDeviceInfo kVtpmDevice{0x49424d00, "swtpm", 0};
+
+constexpr std::string_view kAikCertifiesEk = "aik-certifies-ek";
+
+std::string InstanceEventJson(const std::string& id, std::string_view detail = {}) {
+  boost::json::object data{{"instance_id", id}};
+  if (!detail.empty()) data["detail"] = detail;
+  return boost::json::serialize(data);
+}
 
 }  // namespace
 
@@ -127,13 +141,14 @@ Result<SecretBytes> InstanceManager::StateKey(const InstanceRecord& record) cons
 }
 
 void InstanceManager::RecordEvent(std::string_view type, const std::string& id, std::string_view detail) {
-  boost::json::object data{{"instance_id", id}};
-  if (!detail.empty()) data["detail"] = detail;
-  Status recorded = events_.Record(type, "instances/" + id, boost::json::serialize(data));
+  Status recorded = events_.Record(type, "instances/" + id, InstanceEventJson(id, detail));
   if (!recorded.ok()) Log(LogLevel::kError, "cannot record event " + std::string(type) + ": " + recorded.error().message());
 }
 
 Result<InstanceRecord> InstanceManager::Create(const api::CreateInstanceRequest& request) {
+  if (request.certification_method == kAikCertifiesEk && !options_.platform_binder) {
+    return FailedPrecondition("method aik-certifies-ek needs an enrolled platform AIK, and this host has none");
+  }
   InstanceRecord record;
   VTPMD_ASSIGN_OR_RETURN(record.id, NewUuid(rng_));
   record.vm_id = request.vm_id;
@@ -146,14 +161,71 @@ Result<InstanceRecord> InstanceManager::Create(const api::CreateInstanceRequest&
   VTPMD_ASSIGN_OR_RETURN(SecretBytes state_key, rng_.GenerateSecret(kStateKeyBytes));
   VTPMD_ASSIGN_OR_RETURN(record.state_key_sealed,
                          AesGcmSeal(data_key_, state_key.view(), AsBytes(StateKeyAad(record.id)), rng_));
-  VTPMD_RETURN_IF_ERROR(records_.Insert(record));
+  Status inserted = records_.Insert(record);
+  if (!inserted.ok()) return WithDiskSpace(std::move(inserted).error());
   RecordEvent("instance.created", record.id);
   Enqueue([this, id = record.id] { Provision(id); });
   return record;
 }
 
-Result<InstanceRecord> InstanceManager::Get(std::string_view id) const { return records_.Get(id); }
-Result<std::vector<InstanceRecord>> InstanceManager::List() const { return records_.List(); }
+Result<InstanceRecord> InstanceManager::Get(std::string_view id) const { return Current(id); }
+
+Result<std::vector<InstanceRecord>> InstanceManager::List() const {
+  VTPMD_ASSIGN_OR_RETURN(auto records, records_.List());
+  for (InstanceRecord& record : records) ApplyUnrecordedFailure(record);
+  return records;
+}
+
+Result<InstanceRecord> InstanceManager::Current(std::string_view id) const {
+  VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, records_.Get(id));
+  ApplyUnrecordedFailure(record);
+  return record;
+}
+
+void InstanceManager::ApplyUnrecordedFailure(InstanceRecord& record) const {
+  std::lock_guard lock(unrecorded_mu_);
+  auto found = unrecorded_failures_.find(record.id);
+  if (found == unrecorded_failures_.end()) return;
+  record.status = InstanceStatus::kFailed;
+  record.status_detail = found->second;
+}
+
+void InstanceManager::MarkFailed(const std::string& id, const std::string& detail) {
+  Status recorded = records_.SetStatus(id, InstanceStatus::kFailed, detail);
+  if (!recorded.ok() && recorded.error().code() != ErrorCode::kNotFound) {
+    Log(LogLevel::kError, "instance " + id + ": cannot record its failure: " + recorded.error().message());
+    std::lock_guard lock(unrecorded_mu_);
+    unrecorded_failures_[id] = detail;
+  }
+  RecordEvent("instance.failed", id, detail);
+}
+
+void InstanceManager::ForgetUnrecordedFailure(std::string_view id) {
+  std::lock_guard lock(unrecorded_mu_);
+  auto found = unrecorded_failures_.find(id);
+  if (found != unrecorded_failures_.end()) unrecorded_failures_.erase(found);
+}
+
+Error InstanceManager::WithDiskSpace(Error error) const {
+  // Conflicts and bad requests are not the disk's doing.
+  if (error.code() != ErrorCode::kUnavailable && error.code() != ErrorCode::kInternal) return error;
+  struct statvfs fs {};
+  if (::statvfs(options_.instances_dir.c_str(), &fs) != 0) return error;
+  const std::uint64_t free_bytes = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+  if (free_bytes >= kLowDiskSpace) return error;
+  // A 503 rather than a 500: the detail is the operator's to act on, and a retry
+  // succeeds once there is room.
+  return Unavailable(error.message() + "; the data directory's file system is full (" +
+                     std::to_string(free_bytes / 1024) + " KiB free)");
+}
+
+Result<std::unique_ptr<vtpm::VtpmInstance>> InstanceManager::StartVtpm(const InstanceRecord& record) const {
+  VTPMD_ASSIGN_OR_RETURN(SecretBytes key, StateKey(record));
+  vtpm::InstanceOptions options{record.id, InstanceDir(record.id), std::move(key)};
+  // Its EKs live in that state once it was manufactured.
+  options.expect_state = !record.endorsement_keys.empty();
+  return vtpm::VtpmInstance::Start(std::move(options));
+}
 
 Result<std::unique_ptr<InstanceManager>> InstanceManager::Start(Options options, Store& store, EventLog& events,
                                                                 const ca::CaHierarchy& ca, const SecretBytes& data_key,
@@ -187,10 +259,7 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Start(Options options,
         auto current = self->records_.Get(id);
         if (!current.ok()) return;
         Status launched = self->Launch(*current);
-        if (!launched.ok()) {
-          (void)self->records_.SetStatus(id, InstanceStatus::kFailed, launched.error().message());
-          self->RecordEvent("instance.failed", id, launched.error().message());
-        }
+        if (!launched.ok()) self->MarkFailed(id, self->WithDiskSpace(std::move(launched).error()).message());
       });
     } else if (record.status == InstanceStatus::kProvisioning) {
       manager->Enqueue([self, id = record.id] { self->Provision(id); });
@@ -222,7 +291,9 @@ Result<std::vector<EndorsementKeyRecord>> InstanceManager::Manufacture(const Ins
     }
     VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr key, tpm::PublicKeyFromTpm(ek.publicArea));
     // The certificate names the VM: a verifier learns whose vTPM this EK is.
-    const ca::EkCertificateRequest request{key.get(), kVtpmDevice, record.vm_id, kEkCertificateValidity};
+    const ca::EkCertificateRequest request{
+        key.get(), kVtpmDevice, record.vm_id, kEkCertificateValidity, record.id,
+        record.certification_method == kAikCertifiesEk ? options_.platform_binder : nullptr};
     VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr certificate,
                            ca::IssueEkCertificate(*ek_authority, request, store_, clock_, rng_));
     VTPMD_ASSIGN_OR_RETURN(serials[algorithm], ca::SerialHex(certificate.get()));
@@ -242,10 +313,7 @@ void InstanceManager::Provision(const std::string& id) {
   auto record = records_.Get(id);
   if (!record.ok()) return;  // deleted while queued
   Status done = [&]() -> Status {
-    VTPMD_ASSIGN_OR_RETURN(SecretBytes key, StateKey(*record));
-    VTPMD_ASSIGN_OR_RETURN(std::unique_ptr<vtpm::VtpmInstance> started,
-                           vtpm::VtpmInstance::Start({id, InstanceDir(id), std::move(key)}));
-    std::shared_ptr<vtpm::VtpmInstance> instance = std::move(started);
+    VTPMD_ASSIGN_OR_RETURN(std::shared_ptr<vtpm::VtpmInstance> instance, StartVtpm(*record));
     VTPMD_ASSIGN_OR_RETURN(auto keys, Manufacture(*record, *instance));
     VTPMD_RETURN_IF_ERROR(records_.CompleteProvisioning(id, keys));
     return Launch(*record, std::move(instance));
@@ -254,18 +322,15 @@ void InstanceManager::Provision(const std::string& id) {
     RecordEvent("instance.started", id);
     return;
   }
-  Log(LogLevel::kError, "instance " + id + " could not be manufactured: " + done.error().message());
+  const Error failure = WithDiskSpace(std::move(done).error());
+  Log(LogLevel::kError, "instance " + id + " could not be manufactured: " + failure.message());
   (void)StopLive(id);
-  (void)records_.SetStatus(id, InstanceStatus::kFailed, done.error().message());
-  RecordEvent("instance.failed", id, done.error().message());
+  MarkFailed(id, failure.message());
 }
 
 Status InstanceManager::Launch(const InstanceRecord& record, std::shared_ptr<vtpm::VtpmInstance> instance) {
   if (!instance) {
-    VTPMD_ASSIGN_OR_RETURN(SecretBytes key, StateKey(record));
-    VTPMD_ASSIGN_OR_RETURN(std::unique_ptr<vtpm::VtpmInstance> started,
-                           vtpm::VtpmInstance::Start({record.id, InstanceDir(record.id), std::move(key)}));
-    instance = std::move(started);
+    VTPMD_ASSIGN_OR_RETURN(instance, StartVtpm(record));
   }
   VTPMD_RETURN_IF_ERROR(PrepareAttachDir(record));
   const AttachPaths paths = Attach(record.id);
@@ -302,47 +367,78 @@ Status InstanceManager::StopLive(std::string_view id) {
 }
 
 Status InstanceManager::StartInstance(std::string_view id) {
-  VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, records_.Get(id));
+  VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, Current(id));
   switch (record.status) {
     case InstanceStatus::kRunning: return Ok();
     case InstanceStatus::kProvisioning: return FailedPrecondition("instance " + record.id + " is being manufactured");
-    case InstanceStatus::kFailed:
+    case InstanceStatus::kFailed: {
       // Manufacture is idempotent: a failed instance is retried from the start.
-      VTPMD_RETURN_IF_ERROR(records_.SetStatus(id, InstanceStatus::kProvisioning, ""));
+      Status retrying = records_.SetStatus(id, InstanceStatus::kProvisioning, "");
+      if (!retrying.ok()) return WithDiskSpace(std::move(retrying).error());
+      ForgetUnrecordedFailure(id);
       Enqueue([this, id = record.id] { Provision(id); });
       return Ok();
+    }
     case InstanceStatus::kStopped: break;
   }
-  VTPMD_RETURN_IF_ERROR(Launch(record));
-  VTPMD_RETURN_IF_ERROR(records_.SetStatus(id, InstanceStatus::kRunning, ""));
+  Status launched = Launch(record);
+  if (!launched.ok()) return WithDiskSpace(std::move(launched).error());
+  Status recorded = records_.SetStatus(id, InstanceStatus::kRunning, "");
+  if (!recorded.ok()) {
+    // Running while recorded as stopped, it would not come back after a restart,
+    // and the next start would find its swtpm in the way.
+    (void)StopLive(id);
+    return WithDiskSpace(std::move(recorded).error());
+  }
   RecordEvent("instance.started", record.id);
   return Ok();
 }
 
 Status InstanceManager::StopInstance(std::string_view id) {
-  VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, records_.Get(id));
+  VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, Current(id));
   if (record.status == InstanceStatus::kProvisioning) {
     return FailedPrecondition("instance " + record.id + " is being manufactured");
   }
   if (record.status != InstanceStatus::kRunning) return Ok();
-  VTPMD_RETURN_IF_ERROR(StopLive(id));
-  VTPMD_RETURN_IF_ERROR(records_.SetStatus(id, InstanceStatus::kStopped, ""));
+  // Recorded first: when the store refuses (a full disk), the TPM keeps running as
+  // recorded instead of being down while the record says "running".
+  Status recorded = records_.SetStatus(id, InstanceStatus::kStopped, "");
+  if (!recorded.ok()) return WithDiskSpace(std::move(recorded).error());
   RecordEvent("instance.stopped", record.id);
-  return Ok();
+  return StopLive(id);
 }
 
 Status InstanceManager::Delete(std::string_view id) {
-  VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, records_.Get(id));
+  VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, Current(id));
   if (record.status == InstanceStatus::kProvisioning) {
     return FailedPrecondition("instance " + record.id + " is being manufactured; delete it once it is running");
   }
+  // The record, the revocation of its EK' and AIK' certificates and the events that
+  // announce both commit together: a deleted vTPM leaves no valid identity behind.
+  // They commit first, so a store that refuses (a full disk) leaves the instance
+  // running and whole rather than recorded but without its state.
+  Status deleted = store_.Transaction([&]() -> Status {
+    VTPMD_RETURN_IF_ERROR(records_.Delete(id));
+    VTPMD_ASSIGN_OR_RETURN(std::vector<ca::CertificateRecord> revoked,
+                           ca::RevokeInstanceCertificates(store_, record.id, ca::RevocationReason::kCessationOfOperation,
+                                                          clock_.Now()));
+    VTPMD_RETURN_IF_ERROR(events_.Record("instance.deleted", "instances/" + record.id, InstanceEventJson(record.id)));
+    for (const ca::CertificateRecord& certificate : revoked) {
+      VTPMD_RETURN_IF_ERROR(events_.Record(kCertificateRevokedEvent, "certificates/" + certificate.serial,
+                                           RevocationEventJson(certificate)));
+    }
+    return Ok();
+  });
+  if (!deleted.ok()) return WithDiskSpace(std::move(deleted).error());
   Status stopped = StopLive(id);
   if (!stopped.ok()) Log(LogLevel::kWarning, "instance " + record.id + ": " + stopped.error().message());
-  VTPMD_RETURN_IF_ERROR(vtpm::VtpmInstance::DestroyState(InstanceDir(id)));
+  // Past the commit the instance is gone; state that cannot be removed now is only
+  // unreachable debris, so it is reported rather than failing the delete.
+  Status destroyed = vtpm::VtpmInstance::DestroyState(InstanceDir(id));
+  if (!destroyed.ok()) Log(LogLevel::kError, "instance " + record.id + ": " + destroyed.error().message());
   std::error_code ec;
   std::filesystem::remove_all(options_.socket_dir / id, ec);
-  VTPMD_RETURN_IF_ERROR(records_.Delete(id));
-  RecordEvent("instance.deleted", record.id);
+  ForgetUnrecordedFailure(id);
   return Ok();
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "ca/ek_certificate.h"
 #include "ca/hierarchy.h"
 #include "core/clock.h"
 #include "core/random.h"
@@ -46,6 +47,9 @@ class InstanceManager {
     std::filesystem::path instances_dir;  // <data-dir>/instances, 0700: swtpm state and its own sockets
     std::filesystem::path socket_dir;     // traverse-only (0711): <id>/tpm.sock(.ctrl), per-VM access
     unsigned workers = 0;                 // 0 = one per core
+    // Binds EK' certificates to the platform (method aik-certifies-ek); empty when
+    // the platform AIK is not enrolled, and then that method is refused.
+    ca::PlatformBinder platform_binder = nullptr;
   };
 
   // Brings back every instance that was running before (on the workers).
@@ -73,6 +77,16 @@ class InstanceManager {
 
   void Enqueue(std::function<void()> job);
   void WorkerLoop();
+  // The stored record, with a failure the store could not take applied.
+  Result<InstanceRecord> Current(std::string_view id) const;
+  void ApplyUnrecordedFailure(InstanceRecord& record) const;
+  // Marks the instance failed: in the store, or in memory when the store refuses.
+  void MarkFailed(const std::string& id, const std::string& detail);
+  void ForgetUnrecordedFailure(std::string_view id);
+  // When the data directory's file system is (nearly) full, says so: the errors
+  // a full disk causes rarely name it.
+  Error WithDiskSpace(Error error) const;
+  Result<std::unique_ptr<vtpm::VtpmInstance>> StartVtpm(const InstanceRecord& record) const;
   void Provision(const std::string& id);
   // swtpm, relay and supervision for a manufactured instance; `instance` when it is already started.
   Status Launch(const InstanceRecord& record, std::shared_ptr<vtpm::VtpmInstance> instance = nullptr);
@@ -97,6 +111,13 @@ class InstanceManager {
   std::map<std::string, std::unique_ptr<Live>, std::less<>> live_;
   std::shared_ptr<vtpm::RelayHub> relay_hub_;
   std::unique_ptr<vtpm::InstanceSupervisor> supervisor_;
+
+  // A failure is recorded in the store, which a full disk (often its cause) can
+  // refuse. Kept here until the next write about the instance succeeds, so that it
+  // shows "failed" and can be retried or deleted instead of staying "provisioning",
+  // stuck, until vtpmd restarts and provisions it again.
+  mutable std::mutex unrecorded_mu_;
+  std::map<std::string, std::string, std::less<>> unrecorded_failures_;  // id -> status_detail
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

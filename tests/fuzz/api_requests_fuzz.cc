@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "server/api/ek_certificate_requests.h"
+#include "server/api/enrollment_requests.h"
 #include "server/api/query.h"
 #include "server/api/requests.h"
 
@@ -16,6 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)vtpmd::api::ParseQuoteRequest(request);
   (void)vtpmd::api::ParseTokenRequest(request);
   (void)vtpmd::api::ParseCreateInstanceRequest(request);
+  (void)vtpmd::api::ParseAikChallengeRequest(request);
+  (void)vtpmd::api::ParseActivationRequest(request);
+  (void)vtpmd::api::ParseEkCertificateRequest(request);
   (void)vtpmd::api::ParseQuery(request.body);
   return 0;
 }

@@ -106,7 +106,7 @@ TEST_F(PlatformTest, EveryIssuerAndThePlatformEkCertificateVerifyWithOpenssl) {
 TEST(PlatformRestart, KeepsRootIssuersAikAndTokensAcrossRestartAndCrash) {
   const auto scratch = MakeTempDir("vtpmd-restart");
   const auto data = scratch / "data";
-  std::string issuers_json, aik_name, ek_certificate, token;
+  std::string issuers_json, aik_name, aik_chain, ek_certificate, token;
   {
     auto first = VtpmdProcess::Start(data);
     ASSERT_TRUE(first.ok()) << first.error().message();
@@ -115,6 +115,14 @@ TEST(PlatformRestart, KeepsRootIssuersAikAndTokensAcrossRestartAndCrash) {
     token = (*first)->admin_token();
     JsonReply platform = Call(**first, "GET", "/v1/platform", token);
     aik_name = Field(platform.body.as_object().at("attestation_key"), "name");
+    // Enrolled with the privacy CA at first start, through credential activation.
+    aik_chain = Field(platform.body.as_object().at("attestation_key"), "certificate_chain_pem");
+    const std::string chain_file = WriteTempFile(scratch, "aik-chain.pem", aik_chain);
+    const std::string root = WriteTempFile(scratch, "root.pem", aik_chain.substr(aik_chain.rfind("-----BEGIN")));
+    // The first certificate of the bundle (the AIK's) is the one verified; the root alone is trusted.
+    CommandResult verified =
+        RunCommand("openssl verify -CAfile " + root + " -untrusted " + chain_file + " " + chain_file);
+    EXPECT_EQ(verified.exit_code, 0) << verified.output;
     ek_certificate = Field(platform.body.as_object().at("endorsement_keys").as_array()[0], "certificate_pem");
     EXPECT_EQ((*first)->Stop(), 0) << (*first)->log();
   }
@@ -126,6 +134,8 @@ TEST(PlatformRestart, KeepsRootIssuersAikAndTokensAcrossRestartAndCrash) {
     JsonReply platform = Call(**again, "GET", "/v1/platform", token);
     ASSERT_EQ(platform.status, 200u) << platform.raw;  // the old admin token still works
     EXPECT_EQ(Field(platform.body.as_object().at("attestation_key"), "name"), aik_name);
+    EXPECT_EQ(Field(platform.body.as_object().at("attestation_key"), "certificate_chain_pem"), aik_chain)
+        << "the platform AIK certificate is reused, not re-issued";
     EXPECT_EQ(Field(platform.body.as_object().at("endorsement_keys").as_array()[0], "certificate_pem"), ek_certificate);
     if (crash) {
       (*again)->Kill();

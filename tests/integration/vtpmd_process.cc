@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 #include "core/file_io.h"
 
@@ -82,7 +83,7 @@ Result<std::unique_ptr<VtpmdProcess>> VtpmdProcess::Start(const std::filesystem:
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  std::unique_ptr<VtpmdProcess> process(new VtpmdProcess(data_dir, pid));
+  std::unique_ptr<VtpmdProcess> process(new VtpmdProcess(data_dir, extra_args, pid));
   // Generous: a sanitizer build generating a CA hierarchy and TPM keys is slow.
   for (int i = 0; i < 1200; ++i) {
     int status = 0;
@@ -128,6 +129,15 @@ void VtpmdProcess::Kill() {
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
+}
+
+Status VtpmdProcess::Restart() {
+  const int stopped = Stop();
+  if (stopped != 0) return Internal("vtpmd exited with " + std::to_string(stopped) + " on SIGTERM:\n" + log());
+  VTPMD_ASSIGN_OR_RETURN(std::unique_ptr<VtpmdProcess> again, Start(data_dir_, extra_args_));
+  pid_ = std::exchange(again->pid_, -1);
+  port_ = again->port_;
+  return Ok();
 }
 
 Result<std::unique_ptr<http::HttpsClient>> VtpmdProcess::Client() const {

@@ -45,13 +45,18 @@ class VtpmdProcess {
   int Stop();
   // SIGKILL, as a crash would.
   void Kill();
+  // Stop() and start again on the same data directory and flags; an error when the
+  // stop was not clean or the start fails.
+  Status Restart();
 
   Result<std::unique_ptr<http::HttpsClient>> Client() const;
 
  private:
-  VtpmdProcess(std::filesystem::path data_dir, pid_t pid) : data_dir_(std::move(data_dir)), pid_(pid) {}
+  VtpmdProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args, pid_t pid)
+      : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)), pid_(pid) {}
 
   std::filesystem::path data_dir_;
+  std::vector<std::string> extra_args_;
   pid_t pid_;
   std::uint16_t port_ = 0;
 };

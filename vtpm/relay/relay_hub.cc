@@ -46,7 +46,8 @@ void Watch::SetEvents(std::uint32_t events) {
   events_ = events;
 }
 
-Result<std::shared_ptr<RelayHub>> RelayHub::Start() {
+Result<std::shared_ptr<RelayHub>> RelayHub::Start(std::chrono::microseconds busy_poll) {
+  if (busy_poll.count() < 0) return InvalidArgument("the relay busy-poll window cannot be negative");
   UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll.valid()) return Unavailable(std::string("epoll_create1: ") + std::strerror(errno));
   UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -57,7 +58,7 @@ Result<std::shared_ptr<RelayHub>> RelayHub::Start() {
   if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &event) != 0) {
     return Unavailable(std::string("epoll_ctl: ") + std::strerror(errno));
   }
-  std::shared_ptr<RelayHub> hub(new RelayHub(std::move(epoll), std::move(wake)));
+  std::shared_ptr<RelayHub> hub(new RelayHub(std::move(epoll), std::move(wake), busy_poll));
   hub->thread_ = std::thread([raw = hub.get()] { raw->Run(); });
   return hub;
 }
@@ -122,15 +123,25 @@ void RelayHub::RunPostedTasks() {
   for (auto& task : tasks) task();
 }
 
+int RelayHub::Wait(epoll_event* events, std::chrono::steady_clock::time_point poll_until) {
+  while (std::chrono::steady_clock::now() < poll_until) {
+    const int n = ::epoll_wait(epoll_.get(), events, kMaxEventsPerWait, 0);
+    if (n != 0) return n;
+  }
+  return ::epoll_wait(epoll_.get(), events, kMaxEventsPerWait, -1);
+}
+
 void RelayHub::Run() {
   std::array<epoll_event, kMaxEventsPerWait> events;
+  std::chrono::steady_clock::time_point poll_until;
   while (true) {
-    const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEventsPerWait, -1);
+    const int n = Wait(events.data(), poll_until);
     if (n < 0) {
       if (errno == EINTR) continue;
       assert(false && "epoll_wait failed on a valid epoll fd");
       return;
     }
+    if (busy_poll_.count() > 0) poll_until = std::chrono::steady_clock::now() + busy_poll_;
     for (int i = 0; i < n; ++i) {
       const epoll_event& event = events[static_cast<std::size_t>(i)];
       // Copied out: epoll_event is packed, so its u64 may not be bound by reference.

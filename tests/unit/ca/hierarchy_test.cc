@@ -171,7 +171,8 @@ TEST_F(CaHierarchyTest, ProfilesMatchTheTrustModel) {
   for (IssuerRole role : {IssuerRole::kEkAuthority, IssuerRole::kPrivacyCa}) {
     X509* intermediate = Get(*hierarchy, role).certificate.get();
     EXPECT_EQ(X509_check_ca(intermediate), 1);
-    EXPECT_EQ(X509_get_pathlen(intermediate), 0);
+    // One CA may sit below the privacy CA: a host signing key (aik-certifies-aik).
+    EXPECT_EQ(X509_get_pathlen(intermediate), role == IssuerRole::kPrivacyCa ? 1 : 0);
     EXPECT_EQ(X509_get_key_usage(intermediate), static_cast<std::uint32_t>(KU_KEY_CERT_SIGN | KU_CRL_SIGN));
     EXPECT_EQ(Lifetime(intermediate), 10 * kYear);
     EXPECT_EQ(X509_check_issued(root, intermediate), X509_V_OK);

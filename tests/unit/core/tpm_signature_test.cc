@@ -96,5 +96,22 @@ TEST(TpmSignatureVerify, RejectsUnsupportedSchemes) {
   EXPECT_EQ(VerifyTpmSignature(rsa.key.get(), rsa.message, hmac).error().code(), ErrorCode::kUnsupported);
 }
 
+// What an X.509 signatureValue holds: plain EVP verifies it with no TPM knowledge.
+TEST(EcdsaSignatureDer, VerifiesWithPlainEvpAndRefusesRsa) {
+  LoadedQuote ecc = Load(kQuoteVectors[1]);
+  ASSERT_TRUE(ecc.key);
+  auto der = EcdsaSignatureDer(ecc.signature);
+  ASSERT_TRUE(der.ok()) << der.error().message();
+  EXPECT_EQ((*der)[0], 0x30);  // SEQUENCE { r INTEGER, s INTEGER }
+  ossl::MdCtxPtr md(EVP_MD_CTX_new());
+  ASSERT_EQ(EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, ecc.key.get()), 1);
+  EXPECT_EQ(EVP_DigestVerify(md.get(), der->data(), der->size(), ecc.message.data(), ecc.message.size()), 1);
+
+  LoadedQuote rsa = Load(kQuoteVectors[0]);
+  auto refused = EcdsaSignatureDer(rsa.signature);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace vtpmd::tpm

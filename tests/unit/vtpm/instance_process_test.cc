@@ -254,6 +254,40 @@ TEST_F(InstanceTest, WrongStateKeyIsRefusedClearly) {
   EXPECT_TRUE(right->Alive());
 }
 
+TEST_F(InstanceTest, AManufacturedInstanceWithoutItsStateIsNotReplacedByANewTpm) {
+  const fs::path state_file = Dir("i") / "state" / "tpm2-00.permall";
+  {
+    auto instance = StartInstance(Dir("i"), "inst-1", 1);
+    ASSERT_NE(instance, nullptr);
+    ASSERT_EQ(Manufacture(*instance).size(), 2U);
+  }
+  const fs::path aside = tmp_.path() / "permall";
+  fs::rename(state_file, aside);
+  auto lost =
+      VtpmInstance::Start({.id = "inst-1", .dir = Dir("i"), .state_key = testing::StateKey(1), .expect_state = true});
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(lost.error().message().find("lost its state"), std::string::npos) << lost.error().message();
+  EXPECT_FALSE(SwtpmProcess::Serving(Dir("i") / "swtpm.sock"));
+  EXPECT_FALSE(fs::exists(state_file));
+
+  // Nor when the state goes while it runs and its swtpm then crashes.
+  fs::rename(aside, state_file);
+  auto running =
+      VtpmInstance::Start({.id = "inst-1", .dir = Dir("i"), .state_key = testing::StateKey(1), .expect_state = true});
+  ASSERT_TRUE(running.ok()) << running.error().message();
+  fs::remove(state_file);
+  const std::optional<pid_t> pid = (*running)->pid();
+  ASSERT_TRUE(pid.has_value());
+  ASSERT_EQ(::kill(*pid, SIGKILL), 0);
+  AwaitDeath(**running);
+  auto restarted = (*running)->RestartIfCrashed();
+  ASSERT_FALSE(restarted.ok());
+  EXPECT_EQ(restarted.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_FALSE((*running)->Alive());
+  EXPECT_FALSE(fs::exists(state_file));
+}
+
 TEST_F(InstanceTest, StateOnDiskIsNotPlaintext) {
   auto instance = StartInstance(Dir("i"), "inst-1", 1);
   ASSERT_NE(instance, nullptr);

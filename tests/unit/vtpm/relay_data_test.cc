@@ -287,5 +287,24 @@ TEST(RelayDataTest, KeptSwtpmConnectionThatDiedIsReplacedTransparently) {
   EXPECT_EQ(testing::RandomBytes(data.ReadTpmResponse()).size(), 8U);
 }
 
+// Busy-polling changes when the hub thread sleeps, never what it relays: a hub that
+// never polls and one that always does serve the same exchanges.
+TEST(RelayDataTest, ServesTheSameWithAndWithoutBusyPolling) {
+  for (const auto window : {std::chrono::microseconds(0), std::chrono::microseconds(100000)}) {
+    auto hub = RelayHub::Start(window);
+    ASSERT_TRUE(hub.ok()) << hub.error().message();
+    RelayedTpm tpm(*hub);
+    ASSERT_TRUE(tpm.ready());
+    {
+      Client client = Client::Connect(tpm.socket_path());
+      for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(testing::RandomBytes(client.Exchange(testing::GetRandomCommand(8))).size(), 8U) << window.count();
+      }
+    }
+    ExpectServing(tpm);  // the data channel is exclusive: the first client has gone
+  }
+  EXPECT_EQ(RelayHub::Start(std::chrono::microseconds(-1)).error().code(), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace vtpmd::vtpm

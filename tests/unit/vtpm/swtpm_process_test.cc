@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "core/random.h"
 #include "tests/unit/vtpm/test_support.h"
@@ -129,6 +130,21 @@ TEST(SwtpmProcessTest, EncryptedStateHidesPlaintextAndNeedsTheKey) {
   ASSERT_TRUE(marker.ok()) << marker.error().message();
   ASSERT_TRUE(marker->has_value());
   EXPECT_EQ(AsChars(**marker), std::string_view(kMarker));
+}
+
+TEST(SwtpmProcessTest, AStartErrorQuotesOnlyThatStartsLog) {
+  TempDir dir;
+  {
+    auto swtpm = SwtpmProcess::Start(Options(dir.path(), Key(1)));
+    ASSERT_TRUE(swtpm.ok()) << swtpm.error().message();
+    WriteMarker(**swtpm);
+  }
+  // What earlier runs left, as every start appends to the same swtpm.log.
+  std::ofstream(dir.path() / "swtpm.log", std::ios::app) << "EARLIER-RUN\n";
+  auto wrong = SwtpmProcess::Start(Options(dir.path(), Key(2)));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().message().find("EARLIER-RUN"), std::string::npos) << wrong.error().message();
+  EXPECT_NE(wrong.error().message().find("libtpms"), std::string::npos) << wrong.error().message();
 }
 
 }  // namespace

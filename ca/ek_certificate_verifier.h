@@ -1,0 +1,37 @@
+#pragma once
+// Whether an EK certificate vouches for a TPM this CA trusts: a vTPM of this host
+// (our EK authority under our root) or a hardware TPM whose manufacturer the
+// operator configured (or, with a simulated platform TPM, the development
+// manufacturer). The certificate must be an EK certificate, not merely any
+// certificate under a trusted root, and ours must not be revoked.
+
+#include <vector>
+
+#include "ca/hierarchy.h"
+#include "core/clock.h"
+#include "core/openssl.h"
+#include "core/result.h"
+#include "core/store.h"
+
+namespace vtpmd::ca {
+
+class EkCertificateVerifier {
+ public:
+  // `manufacturer_certificates`: self-signed ones are trust anchors, the others
+  // intermediates that may complete a chain.
+  static Result<EkCertificateVerifier> Create(Store& store, const CaHierarchy& hierarchy,
+                                              std::vector<ossl::X509Ptr> manufacturer_certificates);
+
+  // Refusals are kUnsupported with the reason (chain, expiry, revocation, usage).
+  Status Verify(X509* ek_certificate, TimePoint now) const;
+
+ private:
+  EkCertificateVerifier(Store& store, std::vector<ossl::X509Ptr> owned) : store_(&store), owned_(std::move(owned)) {}
+
+  Store* store_;
+  std::vector<ossl::X509Ptr> owned_;  // the configured certificates
+  std::vector<X509*> anchors_;
+  std::vector<X509*> intermediates_;
+};
+
+}  // namespace vtpmd::ca

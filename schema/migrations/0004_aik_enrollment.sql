@@ -1,0 +1,18 @@
+-- Pending AIK enrollments (credential activation challenges). Only a SHA-256 of
+-- the challenge secret is kept: the secret itself exists only inside the
+-- credential blob, which only the EK's TPM can open. A challenge is used at most
+-- once, whatever the outcome; rows are swept a day after they expire.
+CREATE TABLE aik_challenges (
+  id                 TEXT PRIMARY KEY,
+  instance_id        TEXT NOT NULL DEFAULT '',  -- a vTPM of this host, or ''
+  vm_id              TEXT NOT NULL DEFAULT '',
+  host_name          TEXT NOT NULL DEFAULT '',  -- the platform's own AIK
+  ek_not_after       INTEGER NOT NULL,
+  aik_public         BLOB NOT NULL,
+  secret_hash        BLOB NOT NULL,
+  created_at         INTEGER NOT NULL,
+  expires_at         INTEGER NOT NULL,
+  state              TEXT NOT NULL CHECK (state IN ('pending', 'activated', 'refused')),
+  certificate_serial TEXT
+);
+CREATE INDEX aik_challenges_by_expiry ON aik_challenges(expires_at);
