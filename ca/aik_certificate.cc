@@ -10,9 +10,10 @@
 namespace vtpmd::ca {
 
 Result<ossl::X509Ptr> IssueAikCertificate(const Issuer& issuer, const AikCertificateRequest& request, Store& store,
-                                          const Clock& clock, Rng& rng) {
+                                          const Clock& clock, Rng& rng, const TpmCertificateSigner* host_signer) {
   if (request.aik_public == nullptr || request.aik_name.empty()) return Internal("AIK certificate without a key");
   const bool for_instance = !request.instance_id.empty();
+  if (request.platform && for_instance) return Internal("a vTPM's AIK is never a platform's");
   if (!for_instance && request.host_name.empty()) {
     return Internal("an AIK certificate names a vTPM instance or the host");
   }
@@ -34,9 +35,15 @@ Result<ossl::X509Ptr> IssueAikCertificate(const Issuer& issuer, const AikCertifi
       .SetKeyUsage({.digital_signature = true})
       .SetExtendedKeyUsage({std::string(oid::kAikCertificateUsage)})
       .AddExtension(std::string(oid::kTpmObjectName), std::move(name_extension), false);
-  VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr certificate,
-                         builder.SignWith(issuer.certificate.get(), issuer.private_key.get(), rng));
-  VTPMD_RETURN_IF_ERROR(RecordCertificate(store, issuer.role, for_instance ? kAikKind : kPlatformAikKind, certificate.get(),
+  ossl::X509Ptr certificate;
+  if (host_signer != nullptr) {
+    VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr completed,
+                           builder.SignWith(host_signer->certificate(), host_signer->placeholder_key(), rng));
+    VTPMD_ASSIGN_OR_RETURN(certificate, host_signer->Resign(completed.get()));
+  } else {
+    VTPMD_ASSIGN_OR_RETURN(certificate, builder.SignWith(issuer.certificate.get(), issuer.private_key.get(), rng));
+  }
+  VTPMD_RETURN_IF_ERROR(RecordCertificate(store, issuer.role, request.platform ? kPlatformAikKind : kAikKind, certificate.get(),
                                           request.instance_id));
   return certificate;
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ca/issuer.h"
+#include "ca/tpm_certificate_signer.h"
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "core/openssl.h"
@@ -31,14 +32,19 @@ struct AikCertificateRequest {
   std::string vm_id;
   std::string instance_id;
   std::string host_name;
+  // A host TPM's AIK (the EK certificate came from a TPM manufacturer): recorded as
+  // kPlatformAikKind, the only kind that may vouch for a platform.
+  bool platform;
   std::chrono::seconds validity;
   // The certificate never outlives the EK certificate that vouched for the TPM.
   TimePoint not_after_limit;
 };
 
-// Signs with `issuer` (the privacy CA) and records the certificate (kAikKind for
-// a vTPM's AIK, kPlatformAikKind for a host TPM's).
+// Signs with `issuer` (the privacy CA), or with `host_signer` inside the platform
+// TPM when given, and records the certificate (kAikKind for a vTPM's AIK,
+// kPlatformAikKind for a host TPM's) under the privacy CA.
 Result<ossl::X509Ptr> IssueAikCertificate(const Issuer& issuer, const AikCertificateRequest& request, Store& store,
-                                          const Clock& clock, Rng& rng);
+                                          const Clock& clock, Rng& rng,
+                                          const TpmCertificateSigner* host_signer = nullptr);
 
 }  // namespace vtpmd::ca

@@ -32,6 +32,9 @@ Status SweepAndCheckCapacity(Store& store, TimePoint now, std::size_t max_pendin
   return Ok();
 }
 
+constexpr std::string_view kHostSigner = "host";
+constexpr std::string_view kPrivacyCaSigner = "privacy-ca";
+
 struct StoredChallenge {
   std::string instance_id;
   std::string vm_id;
@@ -41,12 +44,14 @@ struct StoredChallenge {
   Bytes secret_hash;
   TimePoint expires_at;
   std::string state;
+  bool host_signed;
+  bool platform;
 };
 
 Result<StoredChallenge> LoadChallenge(Store& store, std::string_view id) {
   VTPMD_ASSIGN_OR_RETURN(auto select,
                          store.Prepare("SELECT instance_id, vm_id, host_name, ek_not_after, aik_public, secret_hash, "
-                                       "expires_at, state FROM aik_challenges WHERE id = ?"));
+                                       "expires_at, state, signer, platform FROM aik_challenges WHERE id = ?"));
   select.Bind(1, id);
   VTPMD_ASSIGN_OR_RETURN(bool found, select.Step());
   if (!found) return NotFound("no AIK challenge " + std::string(id));
@@ -57,7 +62,9 @@ Result<StoredChallenge> LoadChallenge(Store& store, std::string_view id) {
                          .aik_public = select.Blob(4),
                          .secret_hash = select.Blob(5),
                          .expires_at = TimePoint(std::chrono::seconds(select.Int(6))),
-                         .state = select.Text(7)};
+                         .state = select.Text(7),
+                         .host_signed = select.Text(8) == kHostSigner,
+                         .platform = select.Int(9) != 0};
 }
 
 Status Finish(Store& store, std::string_view id, std::string_view state, std::string_view serial) {
@@ -87,9 +94,13 @@ Result<TPMT_PUBLIC> AikEnrollment::EndorsementKey(const EndorsementClaim& claim)
 
 Result<IssuedChallenge> AikEnrollment::Challenge(const EndorsementClaim& claim, ByteView aik_public) {
   const TimePoint now = clock_.Now();
+  if (claim.host_signed && host_signer_ == nullptr) {
+    return FailedPrecondition("this host has no certified host signing key (method aik-certifies-aik)");
+  }
   auto aik = AikPublic::Create(aik_public);
   if (!aik.ok()) return aik.error().WithContext("AIK public area");
-  VTPMD_RETURN_IF_ERROR(ek_verifier_.Verify(claim.ek_certificate, now));
+  VTPMD_ASSIGN_OR_RETURN(EkCertificateVerifier::Origin origin, ek_verifier_.Verify(claim.ek_certificate, now));
+  const bool platform = origin == EkCertificateVerifier::Origin::kManufacturer && claim.instance_id.empty();
   VTPMD_ASSIGN_OR_RETURN(TPMT_PUBLIC ek, EndorsementKey(claim));
   VTPMD_ASSIGN_OR_RETURN(TimePoint ek_not_after, ToTimePoint(X509_get0_notAfter(claim.ek_certificate)));
 
@@ -105,7 +116,8 @@ Result<IssuedChallenge> AikEnrollment::Challenge(const EndorsementClaim& claim, 
     VTPMD_ASSIGN_OR_RETURN(
         auto insert,
         store_.Prepare("INSERT INTO aik_challenges(id, instance_id, vm_id, host_name, ek_not_after, aik_public, "
-                       "secret_hash, created_at, expires_at, state) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')"));
+                       "secret_hash, created_at, expires_at, state, signer, platform) "
+                       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"));
     insert.Bind(1, id)
         .Bind(2, claim.instance_id)
         .Bind(3, claim.vm_id)
@@ -114,7 +126,9 @@ Result<IssuedChallenge> AikEnrollment::Challenge(const EndorsementClaim& claim, 
         .Bind(6, aik_public)
         .Bind(7, ByteView(secret_hash))
         .Bind(8, ToUnixSeconds(now))
-        .Bind(9, ToUnixSeconds(expires_at));
+        .Bind(9, ToUnixSeconds(expires_at))
+        .Bind(10, claim.host_signed ? kHostSigner : kPrivacyCaSigner)
+        .Bind(11, std::int64_t{platform ? 1 : 0});
     return insert.Run();
   }));
   return IssuedChallenge{.id = std::move(id),
@@ -151,13 +165,21 @@ Result<Enrollment> AikEnrollment::Activate(std::string_view challenge_id, ByteVi
                                         .vm_id = challenge.vm_id,
                                         .instance_id = challenge.instance_id,
                                         .host_name = challenge.host_name,
+                                        .platform = challenge.platform,
                                         .validity = policy_.aik_validity,
                                         .not_after_limit = challenge.ek_not_after};
-    VTPMD_ASSIGN_OR_RETURN(enrollment.certificate, IssueAikCertificate(privacy_ca_, request, store_, clock_, rng_));
+    if (challenge.host_signed && host_signer_ == nullptr) {
+      return FailedPrecondition("the host signing key this challenge was made for is gone");
+    }
+    VTPMD_ASSIGN_OR_RETURN(enrollment.certificate,
+                           IssueAikCertificate(privacy_ca_, request, store_, clock_, rng_,
+                                               challenge.host_signed ? host_signer_ : nullptr));
+    enrollment.host_signed = challenge.host_signed;
     VTPMD_ASSIGN_OR_RETURN(enrollment.serial, SerialHex(enrollment.certificate.get()));
     enrollment.instance_id = challenge.instance_id;
     VTPMD_RETURN_IF_ERROR(Finish(store_, challenge_id, "activated", enrollment.serial));
-    return issued_ ? issued_(enrollment.certificate.get(), enrollment.serial, enrollment.instance_id) : Ok();
+    const std::string_view kind = challenge.platform ? kPlatformAikKind : kAikKind;
+    return issued_ ? issued_(enrollment.certificate.get(), enrollment.serial, enrollment.instance_id, kind) : Ok();
   }));
   if (refusal) return *refusal;
   return enrollment;

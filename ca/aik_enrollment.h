@@ -17,6 +17,7 @@
 #include "ca/credential_blob.h"
 #include "ca/ek_certificate_verifier.h"
 #include "ca/issuer.h"
+#include "ca/tpm_certificate_signer.h"
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "core/openssl.h"
@@ -44,6 +45,8 @@ struct EndorsementClaim {
   std::string instance_id;  // a vTPM of this host: named in the AIK certificate
   std::string vm_id;
   std::string host_name;  // the platform's own AIK
+  // Method aik-certifies-aik: the host signing key in the platform TPM signs.
+  bool host_signed = false;
 };
 
 struct IssuedChallenge {
@@ -58,18 +61,27 @@ struct Enrollment {
   ossl::X509Ptr certificate;
   std::string serial;
   std::string instance_id;
+  bool host_signed = false;  // issued by the host signing key, not the privacy CA itself
 };
 
 class AikEnrollment {
  public:
   // Runs inside the activation's transaction, so the record of the issuance (an
   // event) commits with the certificate or not at all.
-  using IssuedHook = std::function<Status(X509* certificate, std::string_view serial, std::string_view instance_id)>;
+  using IssuedHook = std::function<Status(X509* certificate, std::string_view serial, std::string_view instance_id,
+                                          std::string_view kind)>;
 
-  AikEnrollment(Store& store, const Issuer& privacy_ca, const EkCertificateVerifier& ek_verifier,
-                EnrollmentPolicy policy, const Clock& clock, Rng& rng, IssuedHook issued)
-      : store_(store), privacy_ca_(privacy_ca), ek_verifier_(ek_verifier), policy_(policy), clock_(clock),
-        rng_(rng), issued_(std::move(issued)) {}
+  // `host_signer` (may be null: then host-signed claims are refused) signs for
+  // method aik-certifies-aik.
+  AikEnrollment(Store& store, const Issuer& privacy_ca, const TpmCertificateSigner* host_signer,
+                const EkCertificateVerifier& ek_verifier, EnrollmentPolicy policy, const Clock& clock, Rng& rng,
+                IssuedHook issued)
+      : store_(store), privacy_ca_(privacy_ca), host_signer_(host_signer), ek_verifier_(ek_verifier),
+        policy_(policy), clock_(clock), rng_(rng), issued_(std::move(issued)) {}
+
+  // Start-up only, before requests are served: the host signing key is certified
+  // after the platform AIK, which itself enrolls through this object.
+  void SetHostSigner(const TpmCertificateSigner* host_signer) { host_signer_ = host_signer; }
 
   // Refuses an untrusted EK certificate, an EK that does not match it, and an AIK
   // we would not certify (kUnsupported, with the reason); a full table is
@@ -84,6 +96,7 @@ class AikEnrollment {
 
   Store& store_;
   const Issuer& privacy_ca_;
+  const TpmCertificateSigner* host_signer_;
   const EkCertificateVerifier& ek_verifier_;
   const EnrollmentPolicy policy_;
   const Clock& clock_;

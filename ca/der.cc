@@ -64,6 +64,19 @@ Result<Bytes> OctetString(ByteView data) {
   return Encode(value.get(), i2d_ASN1_OCTET_STRING, "i2d_ASN1_OCTET_STRING");
 }
 
+Result<Bytes> BitString(ByteView octets) {
+  if (octets.size() > INT_MAX / 2) return InvalidArgument("DER content too large");
+  const int content_length = static_cast<int>(octets.size()) + 1;
+  const int total = ASN1_object_size(0, content_length, V_ASN1_BIT_STRING);
+  if (total <= 0) return ossl::LastError("ASN1_object_size");
+  Bytes out(static_cast<std::size_t>(total));
+  unsigned char* cursor = out.data();
+  ASN1_put_object(&cursor, 0, content_length, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL);
+  *cursor++ = 0;  // unused bits in the last octet
+  std::copy(octets.begin(), octets.end(), cursor);
+  return out;
+}
+
 Result<Bytes> Integer(std::int64_t value) {
   ossl::Asn1IntegerPtr integer(ASN1_INTEGER_new());
   if (!integer) return ossl::LastError("ASN1_INTEGER_new");

@@ -15,6 +15,8 @@ namespace vtpmd::ca::der {
 Result<Bytes> ObjectIdentifier(std::string_view dotted_oid);
 Result<Bytes> Utf8String(std::string_view text);
 Result<Bytes> OctetString(ByteView data);
+// A BIT STRING of whole octets (no unused bits), as signatures are.
+Result<Bytes> BitString(ByteView octets);
 Result<Bytes> Integer(std::int64_t value);
 // Concatenates already-encoded elements inside a constructed SEQUENCE / SET.
 // SET OF elements must be given in DER order; callers here pass a single element.

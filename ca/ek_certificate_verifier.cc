@@ -47,9 +47,9 @@ bool HasEkExtendedKeyUsageExtension(X509* certificate) {
 
 Result<EkCertificateVerifier> EkCertificateVerifier::Create(Store& store, const CaHierarchy& hierarchy,
                                                             std::vector<ossl::X509Ptr> manufacturer_certificates) {
-  EkCertificateVerifier verifier(store, std::move(manufacturer_certificates));
   VTPMD_ASSIGN_OR_RETURN(const Issuer* root, hierarchy.issuer(IssuerRole::kRoot));
   VTPMD_ASSIGN_OR_RETURN(const Issuer* ek_authority, hierarchy.issuer(IssuerRole::kEkAuthority));
+  EkCertificateVerifier verifier(store, std::move(manufacturer_certificates), ek_authority->certificate.get());
   verifier.anchors_.push_back(root->certificate.get());
   verifier.intermediates_.push_back(ek_authority->certificate.get());
   if (auto manufacturer = hierarchy.issuer(IssuerRole::kDevManufacturer); manufacturer.ok()) {
@@ -62,7 +62,7 @@ Result<EkCertificateVerifier> EkCertificateVerifier::Create(Store& store, const 
   return verifier;
 }
 
-Status EkCertificateVerifier::Verify(X509* ek_certificate, TimePoint now) const {
+Result<EkCertificateVerifier::Origin> EkCertificateVerifier::Verify(X509* ek_certificate, TimePoint now) const {
   if (ek_certificate == nullptr) return InvalidArgument("no EK certificate");
   if (X509_check_ca(ek_certificate) != 0) return Unsupported("the EK certificate is a CA certificate");
   // With an EKU it must be the EK one; without, the TCG SAN must name the TPM.
@@ -82,7 +82,8 @@ Status EkCertificateVerifier::Verify(X509* ek_certificate, TimePoint now) const 
                          std::string(RevocationReasonName(recorded->revocation_reason)) + ")");
     }
   }
-  return Ok();
+  return X509_check_issued(ek_authority_, ek_certificate) == X509_V_OK ? Origin::kLocalAuthority
+                                                                        : Origin::kManufacturer;
 }
 
 }  // namespace vtpmd::ca

@@ -22,14 +22,20 @@ class EkCertificateVerifier {
   static Result<EkCertificateVerifier> Create(Store& store, const CaHierarchy& hierarchy,
                                               std::vector<ossl::X509Ptr> manufacturer_certificates);
 
+  // Who vouches for the TPM: only a manufacturer makes it a platform (a host
+  // TPM); our EK authority certifies vTPMs and software TPMs.
+  enum class Origin { kLocalAuthority, kManufacturer };
+
   // Refusals are kUnsupported with the reason (chain, expiry, revocation, usage).
-  Status Verify(X509* ek_certificate, TimePoint now) const;
+  Result<Origin> Verify(X509* ek_certificate, TimePoint now) const;
 
  private:
-  EkCertificateVerifier(Store& store, std::vector<ossl::X509Ptr> owned) : store_(&store), owned_(std::move(owned)) {}
+  EkCertificateVerifier(Store& store, std::vector<ossl::X509Ptr> owned, X509* ek_authority)
+      : store_(&store), owned_(std::move(owned)), ek_authority_(ek_authority) {}
 
   Store* store_;
   std::vector<ossl::X509Ptr> owned_;  // the configured certificates
+  X509* ek_authority_;
   std::vector<X509*> anchors_;
   std::vector<X509*> intermediates_;
 };

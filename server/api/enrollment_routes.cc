@@ -21,8 +21,7 @@ boost::json::object ChallengeJson(const ca::IssuedChallenge& challenge) {
 
 }  // namespace
 
-Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EnrollmentService& service,
-                           const ca::CaHierarchy& hierarchy) {
+Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EnrollmentService& service) {
   const auth::RoleSet enrollers{auth::Role::kAdmin, auth::Role::kHost};
 
   VTPMD_RETURN_IF_ERROR(router.Add(
@@ -39,7 +38,7 @@ Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authori
 
   return router.Add(
       "POST", "/v1/aik/challenges/{id}/activation",
-      [&authorizer, &service, &hierarchy, enrollers](const http::HttpRequest& request,
+      [&authorizer, &service, enrollers](const http::HttpRequest& request,
                                                      const http::PathParams& params) -> Result<http::HttpResponse> {
         VTPMD_RETURN_IF_ERROR(authorizer.Require(request, enrollers));
         auto id = CanonicalUuid(params.Get("id"));
@@ -47,7 +46,7 @@ Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authori
         VTPMD_ASSIGN_OR_RETURN(ActivationRequest parsed, ParseActivationRequest(request));
         VTPMD_ASSIGN_OR_RETURN(ca::Enrollment enrollment, service.Activate(*id, parsed.secret));
         VTPMD_ASSIGN_OR_RETURN(std::string certificate_pem, ossl::CertificatePem(enrollment.certificate.get()));
-        VTPMD_ASSIGN_OR_RETURN(std::string chain_pem, hierarchy.ChainPem(enrollment.certificate.get(), ca::IssuerRole::kPrivacyCa));
+        VTPMD_ASSIGN_OR_RETURN(std::string chain_pem, service.ChainPem(enrollment));
         boost::json::object body{{"certificate_serial", enrollment.serial},
                                  {"certificate_pem", certificate_pem},
                                  {"chain_pem", chain_pem}};

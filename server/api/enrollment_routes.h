@@ -7,7 +7,6 @@
 namespace vtpmd::api {
 
 // /v1/aik/challenges and /v1/aik/challenges/{id}/activation (admin or host).
-Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EnrollmentService& service,
-                           const ca::CaHierarchy& hierarchy);
+Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EnrollmentService& service);
 
 }  // namespace vtpmd::api

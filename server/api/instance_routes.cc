@@ -17,6 +17,33 @@ std::string QemuArguments(const app::AttachPaths& paths) {
          " -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-crb,tpmdev=tpm0";
 }
 
+// Table 2 of the vTPM paper, per method: what the privacy CA interprets, what a
+// verifier of an AIK' certificate must know, and what a migration invalidates.
+boost::json::object CertificationJson(std::string_view method) {
+  if (method == "aik-certifies-ek") {
+    return {{"method", method},
+            {"links_to_platform", true},
+            {"ca_interprets", "the EK' certificate and the platform AIK's quote over it (platform binding extension)"},
+            {"verifier_needs", "the vtpmd root; the EK' certificate names the platform AIK that vouched for it"},
+            {"migration_invalidates", "the EK' certificate and every AIK' certified with it: both are revoked and a "
+                                      "new EK is made on the destination"}};
+  }
+  if (method == "aik-certifies-aik") {
+    return {{"method", method},
+            {"links_to_platform", true},
+            {"ca_interprets", "the EK' certificate; the AIK' certificate is signed in the platform TPM by the host "
+                              "signing key the platform AIK certified"},
+            {"verifier_needs", "the vtpmd root; the AIK' chain runs through this host's signing key"},
+            {"migration_invalidates", "the AIK' certificates (re-enrolled on the destination); the EK' certificate "
+                                      "stays valid"}};
+  }
+  return {{"method", method},
+          {"links_to_platform", false},
+          {"ca_interprets", "the EK' certificate from the local EK authority"},
+          {"verifier_needs", "the vtpmd root (the privacy CA's public key)"},
+          {"migration_invalidates", "nothing: no certificate links the vTPM to its host"}};
+}
+
 boost::json::object InstanceJson(const app::InstanceRecord& record, const app::AttachPaths& paths) {
   boost::json::array eks;
   for (const auto& ek : record.endorsement_keys) {
@@ -33,6 +60,7 @@ boost::json::object InstanceJson(const app::InstanceRecord& record, const app::A
                           {"vm_id", record.vm_id},
                           {"label", record.label},
                           {"certification_method", record.certification_method},
+                          {"certification", CertificationJson(record.certification_method)},
                           {"ek_algorithms", std::move(algorithms)},
                           {"status", app::InstanceStatusName(record.status)},
                           {"created_at", Rfc3339FromUnixSeconds(record.created_at)},

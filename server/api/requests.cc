@@ -81,11 +81,8 @@ Result<CreateInstanceRequest> ParseCreateInstanceRequest(const http::HttpRequest
   VTPMD_ASSIGN_OR_RETURN(out.label, ValidLabel(std::move(label)));
   VTPMD_ASSIGN_OR_RETURN(auto method, OptionalString(body, "certification_method"));
   out.certification_method = method.value_or("local-ca");
-  if (out.certification_method == "aik-certifies-aik") {
-    return Unsupported("certification method 'aik-certifies-aik' is not offered by this vtpmd version; use local-ca "
-                       "or aik-certifies-ek");
-  }
-  if (out.certification_method != "local-ca" && out.certification_method != "aik-certifies-ek") {
+  if (out.certification_method != "local-ca" && out.certification_method != "aik-certifies-ek" &&
+      out.certification_method != "aik-certifies-aik") {
     return InvalidArgument("certification_method must be local-ca, aik-certifies-ek or aik-certifies-aik");
   }
   VTPMD_ASSIGN_OR_RETURN(auto algorithms, OptionalStringArray(body, "ek_algorithms"));

@@ -149,7 +149,7 @@ Status Application::StartInstances() {
   VTPMD_RETURN_IF_ERROR(EnrollPlatformAik());
 
   InstanceManager::Options options{data_dir_->File("instances"), config_.socket_dir, config_.threads,
-                                   PlatformBinder()};
+                                   PlatformBinder(), enrollment_->has_host_signer()};
   auto instances = InstanceManager::Start(options, *store_, *events_, *ca_, data_key_, clock_, rng_);
   if (!instances.ok()) return instances.error().WithContext("vTPM instances");
   instances_ = std::move(*instances);
@@ -183,6 +183,9 @@ Status Application::EnrollPlatformAik() {
   VTPMD_ASSIGN_OR_RETURN(platform_view_->aik_certificate_chain_pem,
                          ca_->ChainPem(certificate->get(), ca::IssuerRole::kPrivacyCa));
   VTPMD_ASSIGN_OR_RETURN(platform_aik_certificate_, ossl::CertificateDer(certificate->get()));
+  auto host_signer = EnsureHostSigner(*platform_, *ca_, certificate->get(), *store_, HostName(), clock_, rng_);
+  if (!host_signer.ok()) return host_signer.error().WithContext("certifying the host signing key");
+  enrollment_->SetHostSigner(std::move(*host_signer));
   return Ok();
 }
 
@@ -192,7 +195,7 @@ Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddCaRoutes(router_, *ca_));
   VTPMD_RETURN_IF_ERROR(api::AddCertificateRoutes(router_, *authorizer_, *certificates_));
   VTPMD_RETURN_IF_ERROR(api::AddEkCertificateRoutes(router_, *authorizer_, *ca_, *store_, *events_, clock_, rng_));
-  VTPMD_RETURN_IF_ERROR(api::AddEnrollmentRoutes(router_, *authorizer_, *enrollment_, *ca_));
+  VTPMD_RETURN_IF_ERROR(api::AddEnrollmentRoutes(router_, *authorizer_, *enrollment_));
   VTPMD_RETURN_IF_ERROR(api::AddPlatformRoutes(router_, *authorizer_, *platform_view_));
   VTPMD_RETURN_IF_ERROR(api::AddInstanceRoutes(router_, *authorizer_, *instances_));
   VTPMD_RETURN_IF_ERROR(api::AddEventRoutes(router_, *authorizer_, *events_));

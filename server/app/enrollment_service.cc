@@ -14,6 +14,7 @@ namespace vtpmd::app {
 namespace {
 
 constexpr std::string_view kAikCertifiesEk = "aik-certifies-ek";
+constexpr std::string_view kAikCertifiesAik = "aik-certifies-aik";
 
 // Refusals of the caller's evidence are audit facts; our own failures are not.
 template <typename T>
@@ -41,16 +42,16 @@ Result<std::unique_ptr<EnrollmentService>> EnrollmentService::Create(
                          ca::EkCertificateVerifier::Create(store, hierarchy, std::move(manufacturer_certificates)));
   VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* privacy_ca, hierarchy.issuer(ca::IssuerRole::kPrivacyCa));
   std::unique_ptr<EnrollmentService> service(
-      new EnrollmentService(std::move(instances), store, std::move(verifier), std::move(platform_policy), clock));
-  auto announce = [&events](X509*, std::string_view serial, std::string_view instance_id) -> Status {
-    boost::json::object data{{"serial", serial},
-                             {"kind", instance_id.empty() ? ca::kPlatformAikKind : ca::kAikKind},
-                             {"issuer", "privacy-ca"}};
+      new EnrollmentService(std::move(instances), store, hierarchy, std::move(verifier), std::move(platform_policy),
+                            clock));
+  auto announce = [&events](X509*, std::string_view serial, std::string_view instance_id,
+                            std::string_view kind) -> Status {
+    boost::json::object data{{"serial", serial}, {"kind", kind}, {"issuer", "privacy-ca"}};
     if (!instance_id.empty()) data["instance_id"] = instance_id;
     return events.Record("certificate.issued", "certificates/" + std::string(serial), boost::json::serialize(data));
   };
-  service->enrollment_ = std::make_unique<ca::AikEnrollment>(store, *privacy_ca, service->verifier_, policy, clock,
-                                                             rng, std::move(announce));
+  service->enrollment_ = std::make_unique<ca::AikEnrollment>(store, *privacy_ca, nullptr, service->verifier_, policy,
+                                                             clock, rng, std::move(announce));
   return service;
 }
 
@@ -98,7 +99,8 @@ Result<ca::IssuedChallenge> EnrollmentService::InstanceChallenge(const api::AikC
                                    .ek_public = ek_public,
                                    .instance_id = instance.id,
                                    .vm_id = instance.vm_id,
-                                   .host_name = ""};
+                                   .host_name = "",
+                                   .host_signed = instance.certification_method == kAikCertifiesAik};
   return enrollment_->Challenge(claim, request.aik_public);
 }
 
@@ -119,7 +121,8 @@ Result<ca::IssuedChallenge> EnrollmentService::Challenge(const api::AikChallenge
                              .ek_public = std::nullopt,
                              .instance_id = "",
                              .vm_id = "",
-                             .host_name = ""};
+                             .host_name = "",
+                             .host_signed = false};
   if (request.ek_public) {
     auto area = PublicArea(*request.ek_public, "ek_public");
     if (!area.ok()) return Audited<ca::IssuedChallenge>(area.error(), "challenge");
@@ -146,12 +149,26 @@ Result<ca::IssuedChallenge> EnrollmentService::ChallengePlatform(X509* ek_certif
                                    .ek_public = ek_public,
                                    .instance_id = "",
                                    .vm_id = "",
-                                   .host_name = std::move(host_name)};
+                                   .host_name = std::move(host_name),
+                                   .host_signed = false};
   return Audited(enrollment_->Challenge(claim, aik_public), "platform challenge");
 }
 
 Result<ca::Enrollment> EnrollmentService::Activate(std::string_view challenge_id, const SecretBytes& secret) {
   return Audited(enrollment_->Activate(challenge_id, secret.view()), "activation");
+}
+
+Result<std::string> EnrollmentService::ChainPem(const ca::Enrollment& enrollment) const {
+  if (!enrollment.host_signed) return hierarchy_.ChainPem(enrollment.certificate.get(), ca::IssuerRole::kPrivacyCa);
+  if (!host_signer_) return Internal("a host-signed AIK certificate without a host signer");
+  VTPMD_ASSIGN_OR_RETURN(std::string leaf, ossl::CertificatePem(enrollment.certificate.get()));
+  VTPMD_ASSIGN_OR_RETURN(std::string issuers, hierarchy_.ChainPem(host_signer_->certificate(), ca::IssuerRole::kPrivacyCa));
+  return leaf + issuers;
+}
+
+void EnrollmentService::SetHostSigner(ca::TpmCertificateSigner signer) {
+  host_signer_.emplace(std::move(signer));
+  enrollment_->SetHostSigner(&*host_signer_);
 }
 
 }  // namespace vtpmd::app

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "ca/ek_certificate_verifier.h"
 #include "ca/hierarchy.h"
 #include "ca/platform_binding.h"
+#include "ca/tpm_certificate_signer.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/store.h"
@@ -39,11 +41,17 @@ class EnrollmentService {
   Result<ca::IssuedChallenge> ChallengePlatform(X509* ek_certificate, const TPMT_PUBLIC& ek_public,
                                                 ByteView aik_public, std::string host_name);
   Result<ca::Enrollment> Activate(std::string_view challenge_id, const SecretBytes& secret);
+  // The issued certificate and its issuers up to the root, as PEM.
+  Result<std::string> ChainPem(const ca::Enrollment& enrollment) const;
+
+  // Method aik-certifies-aik becomes available once the host signing key is certified.
+  void SetHostSigner(ca::TpmCertificateSigner signer);
+  bool has_host_signer() const { return host_signer_.has_value(); }
 
  private:
-  EnrollmentService(InstanceLookup instances, Store& store, ca::EkCertificateVerifier verifier,
-                    ca::PlatformPolicy platform_policy, const Clock& clock)
-      : instances_(std::move(instances)), store_(store), verifier_(std::move(verifier)),
+  EnrollmentService(InstanceLookup instances, Store& store, const ca::CaHierarchy& hierarchy,
+                    ca::EkCertificateVerifier verifier, ca::PlatformPolicy platform_policy, const Clock& clock)
+      : instances_(std::move(instances)), store_(store), hierarchy_(hierarchy), verifier_(std::move(verifier)),
         platform_policy_(std::move(platform_policy)), clock_(clock) {}
 
   Result<ca::IssuedChallenge> InstanceChallenge(const api::AikChallengeRequest& request);
@@ -52,7 +60,9 @@ class EnrollmentService {
 
   InstanceLookup instances_;
   Store& store_;
+  const ca::CaHierarchy& hierarchy_;
   ca::EkCertificateVerifier verifier_;
+  std::optional<ca::TpmCertificateSigner> host_signer_;
   // What the platform binding of aik-certifies-ek EK' certificates must show.
   const ca::PlatformPolicy platform_policy_;
   const Clock& clock_;

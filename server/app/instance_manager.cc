@@ -149,6 +149,9 @@ Result<InstanceRecord> InstanceManager::Create(const api::CreateInstanceRequest&
   if (request.certification_method == kAikCertifiesEk && !options_.platform_binder) {
     return FailedPrecondition("method aik-certifies-ek needs an enrolled platform AIK, and this host has none");
   }
+  if (request.certification_method == "aik-certifies-aik" && !options_.host_signer) {
+    return FailedPrecondition("method aik-certifies-aik needs a certified host signing key, and this host has none");
+  }
   InstanceRecord record;
   VTPMD_ASSIGN_OR_RETURN(record.id, NewUuid(rng_));
   record.vm_id = request.vm_id;

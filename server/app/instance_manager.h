@@ -50,6 +50,8 @@ class InstanceManager {
     // Binds EK' certificates to the platform (method aik-certifies-ek); empty when
     // the platform AIK is not enrolled, and then that method is refused.
     ca::PlatformBinder platform_binder = nullptr;
+    // Method aik-certifies-aik needs a certified host signing key.
+    bool host_signer = false;
   };
 
   // Brings back every instance that was running before (on the workers).

@@ -8,7 +8,10 @@
 
 #include <string>
 
+#include "ca/hierarchy.h"
+#include "ca/tpm_certificate_signer.h"
 #include "core/clock.h"
+#include "core/random.h"
 #include "core/openssl.h"
 #include "core/result.h"
 #include "core/store.h"
@@ -22,5 +25,13 @@ namespace vtpmd::app {
 Result<ossl::X509Ptr> EnsurePlatformAikCertificate(vtpm::PlatformTpm& platform, EnrollmentService& enrollment,
                                                    Store& store, X509* rsa_ek_certificate,
                                                    const std::string& host_name, const Clock& clock);
+
+// Certification method aik-certifies-aik: the host signing key in the platform
+// TPM, certified by the platform AIK (TPM2_Certify over a fresh nonce) and then by
+// the privacy CA, as an issuer of AIK' certificates that signs inside the TPM.
+// A valid certificate for the current key is reused across restarts.
+Result<ca::TpmCertificateSigner> EnsureHostSigner(vtpm::PlatformTpm& platform, const ca::CaHierarchy& hierarchy,
+                                                  X509* platform_aik_certificate, Store& store,
+                                                  const std::string& host_name, const Clock& clock, Rng& rng);
 
 }  // namespace vtpmd::app

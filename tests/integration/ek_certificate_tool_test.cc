@@ -23,7 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kVm[] = "3f6c2a1e-8b4d-4e7f-9a0c-5d1e2f3a4b5c";
-constexpr char kRsaEkCertIndex[] = "0x1c00002";
 constexpr char kP384EkCertIndex[] = "0x1c00016";  // where swtpm_setup puts its ECC P-384 EK's certificate
 constexpr char kRsaEkHandle[] = "0x81010001";
 constexpr char kP384EkHandle[] = "0x81010016";

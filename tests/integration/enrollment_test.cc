@@ -195,6 +195,33 @@ TEST_F(EnrollmentTest, WrongSecretsMismatchedEksAndWeakAiksAreRefused) {
             404u);
 }
 
+// Solution 2 of the paper: the AIK' certificate is signed inside the platform TPM
+// by the host signing key, which the platform AIK and the privacy CA certified,
+// so the chain AIK' -> host key -> privacy CA -> root links the AIK' to this host.
+TEST_F(EnrollmentTest, AikCertifiesAikSignsTheAikCertificateInThePlatformTpm) {
+  const Guest guest =
+      StartGuest("d18c9d0e-1f2a-4b3c-8d4e-f5a6b7c8d9e0", "rsa", "-G ecc -g sha256 -s ecdsa", "aik-certifies-aik");
+  JsonReply challenge = Challenge("{\"instance_id\":\"" + guest.instance_id + "\",\"aik_public\":\"" +
+                                  FileBase64(guest.File("ak.pub")) + "\"}");
+  ASSERT_EQ(challenge.status, 201u) << challenge.raw;
+  WriteBase64(guest.File("credential.bin"), Field(challenge.body, "credential_file"));
+  ASSERT_EQ(Activate(guest, guest.File("credential.bin")).exit_code, 0);
+  JsonReply enrolled = Call(server(), "POST", "/v1/aik/challenges/" + Field(challenge.body, "id") + "/activation",
+                            admin(), "{\"secret\":\"" + FileBase64(guest.File("secret.bin")) + "\"}");
+  ASSERT_EQ(enrolled.status, 200u) << enrolled.raw;
+
+  const std::string chain_text = Field(enrolled.body, "chain_pem");
+  const std::string chain = WriteTempFile(guest.dir, "chain.pem", chain_text);
+  const std::string root = WriteTempFile(guest.dir, "root.pem", chain_text.substr(chain_text.rfind("-----BEGIN")));
+  const std::string leaf = WriteTempFile(guest.dir, "aik.pem", Field(enrolled.body, "certificate_pem"));
+  CommandResult verified = RunCommand("openssl verify -show_chain -CAfile " + root + " -untrusted " + chain + " " + leaf);
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("host signing key"), std::string::npos) << "the chain runs through the host key\n"
+                                                                          << verified.output;
+  CommandResult issuer = RunCommand("openssl x509 -noout -issuer -in " + leaf);
+  EXPECT_NE(issuer.output.find("host signing key"), std::string::npos) << issuer.output;
+}
+
 // Solution 1 of the paper: the EK' certificate carries the platform AIK's quote
 // over its to-be-signed contents, and an AIK' is certified only while that
 // platform binding verifies.

@@ -42,8 +42,6 @@ TEST(CreateInstanceRequest, AppliesDefaultsAndCanonicalizes) {
 TEST(CreateInstanceRequest, RefusesWhatItCannotHonour) {
   const std::pair<const char*, ErrorCode> cases[] = {
       {R"({"vm_id":"5b1f8a44-0c1d-4c5e-9a7b-3d2e1f0a9b8c","ek_algorithms":["rsa4096"]})", ErrorCode::kUnsupported},
-      {R"({"vm_id":"5b1f8a44-0c1d-4c5e-9a7b-3d2e1f0a9b8c","certification_method":"aik-certifies-aik"})",
-       ErrorCode::kUnsupported},
       {R"({"vm_id":"5b1f8a44-0c1d-4c5e-9a7b-3d2e1f0a9b8c","certification_method":"magic"})",
        ErrorCode::kInvalidArgument},
       {R"({"vm_id":"5b1f8a44-0c1d-4c5e-9a7b-3d2e1f0a9b8c","ek_algorithms":["rsa2048","rsa2048"]})",
