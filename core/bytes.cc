@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <array>
 
 namespace vtpmd {
@@ -103,6 +104,14 @@ std::string Base64Encode(ByteView data) { return EncodeWith(data, kBase64Alphabe
 std::string Base64UrlEncode(ByteView data) { return EncodeWith(data, kBase64UrlAlphabet, false); }
 Result<Bytes> Base64Decode(std::string_view text) { return DecodeWith(text, kBase64Alphabet, true); }
 Result<Bytes> Base64UrlDecode(std::string_view text) { return DecodeWith(text, kBase64UrlAlphabet, false); }
+
+std::size_t BitLength(ByteView big_endian) {
+  const auto first = std::find_if(big_endian.begin(), big_endian.end(), [](std::uint8_t b) { return b != 0; });
+  if (first == big_endian.end()) return 0;
+  std::size_t bits = static_cast<std::size_t>(big_endian.end() - first) * 8;
+  for (std::uint8_t top = *first; (top & 0x80) == 0; top = static_cast<std::uint8_t>(top << 1)) --bits;
+  return bits;
+}
 
 bool ConstantTimeEquals(ByteView a, ByteView b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

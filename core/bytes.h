@@ -32,6 +32,9 @@ std::string Base64UrlEncode(ByteView data);  // unpadded, for tokens and JWTs
 Result<Bytes> Base64Decode(std::string_view text);
 Result<Bytes> Base64UrlDecode(std::string_view text);
 
+// The number of significant bits of a big-endian unsigned integer (0 for zero).
+std::size_t BitLength(ByteView big_endian);
+
 // Compares without early exit so that timing does not reveal the first mismatch.
 bool ConstantTimeEquals(ByteView a, ByteView b);
 

@@ -43,14 +43,6 @@ Result<Bytes> HexField(const boost::json::object& object, std::string_view key, 
   return bytes;
 }
 
-std::size_t BitLength(ByteView big_endian) {
-  const auto first = std::find_if(big_endian.begin(), big_endian.end(), [](std::uint8_t b) { return b != 0; });
-  if (first == big_endian.end()) return 0;
-  std::size_t bits = static_cast<std::size_t>(big_endian.end() - first) * 8;
-  for (std::uint8_t top = *first; (top & 0x80) == 0; top = static_cast<std::uint8_t>(top << 1)) --bits;
-  return bits;
-}
-
 // OpenSSL's own validation on top of ours: an odd composite modulus without small
 // factors, or a point on the curve.
 Status CheckPublicKey(EVP_PKEY* key, std::string_view what) {

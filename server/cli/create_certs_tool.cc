@@ -50,14 +50,6 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-std::size_t BitLength(ByteView big_endian) {
-  const auto first = std::find_if(big_endian.begin(), big_endian.end(), [](std::uint8_t b) { return b != 0; });
-  if (first == big_endian.end()) return 0;
-  std::size_t bits = static_cast<std::size_t>(big_endian.end() - first) * 8;
-  for (std::uint8_t top = *first; (top & 0x80) == 0; top = static_cast<std::uint8_t>(top << 1)) --bits;
-  return bits;
-}
-
 Result<std::string> HexPart(std::string_view text, std::string_view what) {
   auto bytes = HexDecode(text);
   if (!bytes.ok() || bytes->empty()) return InvalidArgument("--ek: " + std::string(what) + " is not hexadecimal");

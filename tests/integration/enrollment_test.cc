@@ -86,6 +86,24 @@ class EnrollmentTest : public ServerSuite {
   static JsonReply Challenge(const std::string& body) {
     return Call(server(), "POST", "/v1/aik/challenges", admin(), body);
   }
+
+  static std::string InstanceBody(const Guest& guest) {
+    return "{\"instance_id\":\"" + guest.instance_id + "\",\"aik_public\":\"" + FileBase64(guest.File("ak.pub")) +
+           "\"}";
+  }
+
+  // The whole protocol: challenge, activation in the guest's TPM, the secret back.
+  // Returns the activation's reply; the challenge's is checked on the way.
+  static JsonReply Enroll(const Guest& guest, const std::string& challenge_body) {
+    JsonReply challenge = Challenge(challenge_body);
+    EXPECT_EQ(challenge.status, 201u) << challenge.raw;
+    if (challenge.status != 201u) return challenge;
+    WriteBase64(guest.File("credential.bin"), Field(challenge.body, "credential_file"));
+    CommandResult activated = Activate(guest, guest.File("credential.bin"));
+    EXPECT_EQ(activated.exit_code, 0) << activated.output;
+    return Call(server(), "POST", "/v1/aik/challenges/" + Field(challenge.body, "id") + "/activation", admin(),
+                "{\"secret\":\"" + FileBase64(guest.File("secret.bin")) + "\"}");
+  }
 };
 
 TEST_F(EnrollmentTest, GuestEnrollsItsAikWithTpm2ToolsAndItsQuotesVerifyWithTheCertificate) {
@@ -136,13 +154,8 @@ TEST_F(EnrollmentTest, GuestEnrollsItsAikWithTpm2ToolsAndItsQuotesVerifyWithTheC
 TEST_F(EnrollmentTest, AnEnrollmentByEkCertificateAloneWorksForAnRsaAik) {
   const Guest guest = StartGuest("9d4e5f6a-7b8c-4d9e-8f0a-b1c2d3e4f5a6", "ecc", "-G rsa -g sha256 -s rsassa");
   guest.Run("tpm2_getekcertificate -o " + guest.File("rsa-ek.der") + " -o " + guest.File("ecc-ek.der"));
-  JsonReply challenge = Challenge("{\"ek_certificate\":\"" + FileBase64(guest.File("ecc-ek.der")) +
-                                  "\",\"aik_public\":\"" + FileBase64(guest.File("ak.pub")) + "\"}");
-  ASSERT_EQ(challenge.status, 201u) << challenge.raw;
-  WriteBase64(guest.File("credential.bin"), Field(challenge.body, "credential_file"));
-  ASSERT_EQ(Activate(guest, guest.File("credential.bin")).exit_code, 0);
-  JsonReply enrolled = Call(server(), "POST", "/v1/aik/challenges/" + Field(challenge.body, "id") + "/activation",
-                            admin(), "{\"secret\":\"" + FileBase64(guest.File("secret.bin")) + "\"}");
+  JsonReply enrolled = Enroll(guest, "{\"ek_certificate\":\"" + FileBase64(guest.File("ecc-ek.der")) +
+                                         "\",\"aik_public\":\"" + FileBase64(guest.File("ak.pub")) + "\"}");
   EXPECT_EQ(enrolled.status, 200u) << enrolled.raw;
 }
 
@@ -201,13 +214,7 @@ TEST_F(EnrollmentTest, WrongSecretsMismatchedEksAndWeakAiksAreRefused) {
 TEST_F(EnrollmentTest, AikCertifiesAikSignsTheAikCertificateInThePlatformTpm) {
   const Guest guest =
       StartGuest("d18c9d0e-1f2a-4b3c-8d4e-f5a6b7c8d9e0", "rsa", "-G ecc -g sha256 -s ecdsa", "aik-certifies-aik");
-  JsonReply challenge = Challenge("{\"instance_id\":\"" + guest.instance_id + "\",\"aik_public\":\"" +
-                                  FileBase64(guest.File("ak.pub")) + "\"}");
-  ASSERT_EQ(challenge.status, 201u) << challenge.raw;
-  WriteBase64(guest.File("credential.bin"), Field(challenge.body, "credential_file"));
-  ASSERT_EQ(Activate(guest, guest.File("credential.bin")).exit_code, 0);
-  JsonReply enrolled = Call(server(), "POST", "/v1/aik/challenges/" + Field(challenge.body, "id") + "/activation",
-                            admin(), "{\"secret\":\"" + FileBase64(guest.File("secret.bin")) + "\"}");
+  JsonReply enrolled = Enroll(guest, InstanceBody(guest));
   ASSERT_EQ(enrolled.status, 200u) << enrolled.raw;
 
   const std::string chain_text = Field(enrolled.body, "chain_pem");
@@ -235,14 +242,8 @@ TEST_F(EnrollmentTest, AikCertifiesEkBindsTheEkCertificateToThePlatform) {
                                       guest.File("rsa-ek.pem"));
   ASSERT_EQ(chain_ok.exit_code, 0);
 
-  const std::string body = "{\"instance_id\":\"" + guest.instance_id + "\",\"aik_public\":\"" +
-                           FileBase64(guest.File("ak.pub")) + "\"}";
-  JsonReply challenge = Challenge(body);
-  ASSERT_EQ(challenge.status, 201u) << challenge.raw;
-  WriteBase64(guest.File("credential.bin"), Field(challenge.body, "credential_file"));
-  ASSERT_EQ(Activate(guest, guest.File("credential.bin")).exit_code, 0);
-  JsonReply enrolled = Call(server(), "POST", "/v1/aik/challenges/" + Field(challenge.body, "id") + "/activation",
-                            admin(), "{\"secret\":\"" + FileBase64(guest.File("secret.bin")) + "\"}");
+  const std::string body = InstanceBody(guest);
+  JsonReply enrolled = Enroll(guest, body);
   EXPECT_EQ(enrolled.status, 200u) << enrolled.raw;
 
   // Once the platform AIK that made the binding is revoked, the binding vouches for

@@ -54,5 +54,13 @@ TEST(ConstantTimeEquals, ComparesContentAndLength) {
   EXPECT_FALSE(ConstantTimeEquals(AsBytes("abc"), AsBytes("ab")));
 }
 
+TEST(BytesTest, BitLengthCountsSignificantBits) {
+  EXPECT_EQ(BitLength(Bytes{}), 0u);
+  EXPECT_EQ(BitLength(Bytes{0, 0}), 0u);
+  EXPECT_EQ(BitLength(Bytes{0, 1}), 1u);
+  EXPECT_EQ(BitLength(Bytes{0x80, 0}), 16u);
+  EXPECT_EQ(BitLength(Bytes{0, 0x7f, 0xff}), 15u);
+}
+
 }  // namespace
 }  // namespace vtpmd

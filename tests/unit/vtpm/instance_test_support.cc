@@ -69,10 +69,4 @@ Bytes ToolOutput(const std::string& tcti, const std::filesystem::path& workdir, 
   return ReadFileBytes(workdir / output);
 }
 
-Bytes Marshal(const TPM2B_PUBLIC& pub) {
-  auto bytes = tpm::MarshalPublic(pub);
-  EXPECT_TRUE(bytes.ok());
-  return bytes.ok() ? *bytes : Bytes{};
-}
-
 }  // namespace vtpmd::vtpm::testing

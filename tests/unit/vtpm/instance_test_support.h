@@ -10,6 +10,7 @@
 
 #include "core/bytes.h"
 #include "core/secret_bytes.h"
+#include "tests/unit/vtpm/test_support.h"
 #include "vtpm/instance_process.h"
 #include "vtpm/instance_spec.h"
 
@@ -49,6 +50,5 @@ Bytes ToolOutput(const std::string& tcti, const std::filesystem::path& workdir, 
 // Exit status only, for commands that are expected to fail.
 int ToolStatus(const std::string& tcti, const std::filesystem::path& workdir, const std::string& args);
 
-Bytes Marshal(const TPM2B_PUBLIC& pub);
 
 }  // namespace vtpmd::vtpm::testing

@@ -21,23 +21,9 @@ namespace {
 using testing::RunCommand;
 using testing::TempDir;
 
-std::unique_ptr<PlatformTpm> OpenSimulated(const std::filesystem::path& dir) {
-  auto tpm = PlatformTpm::Open({.tcti = kSimulatedTcti, .runtime_dir = dir});
-  EXPECT_TRUE(tpm.ok()) << tpm.error().message();
-  return tpm.ok() ? std::move(tpm).value() : nullptr;
-}
-
-Bytes Marshal(const TPM2B_PUBLIC& pub) {
-  auto bytes = tpm::MarshalPublic(pub);
-  EXPECT_TRUE(bytes.ok());
-  return bytes.ok() ? *bytes : Bytes{};
-}
-
-Bytes Name(const TPM2B_PUBLIC& pub) {
-  auto name = tpm::ObjectName(pub.publicArea);
-  EXPECT_TRUE(name.ok());
-  return name.ok() ? *name : Bytes{};
-}
+using testing::Marshal;
+using testing::Name;
+using testing::OpenSimulated;
 
 TPML_PCR_SELECTION Selection(std::string_view text) {
   auto selection = tpm::ParsePcrSelectionText(text);

@@ -8,6 +8,10 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/tpm_name.h"
+#include "core/tpm_wire.h"
+#include "vtpm/platform_tpm.h"
+
 namespace vtpmd::vtpm::testing {
 
 TempDir::TempDir() {
@@ -41,6 +45,24 @@ Bytes ReadFileBytes(const std::filesystem::path& path) {
 void WriteFileBytes(const std::filesystem::path& path, ByteView data) {
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+std::unique_ptr<PlatformTpm> OpenSimulated(const std::filesystem::path& dir) {
+  auto tpm = PlatformTpm::Open({.tcti = kSimulatedTcti, .runtime_dir = dir});
+  EXPECT_TRUE(tpm.ok()) << tpm.error().message();
+  return tpm.ok() ? std::move(tpm).value() : nullptr;
+}
+
+Bytes Marshal(const TPM2B_PUBLIC& pub) {
+  auto bytes = tpm::MarshalPublic(pub);
+  EXPECT_TRUE(bytes.ok());
+  return bytes.ok() ? *bytes : Bytes{};
+}
+
+Bytes Name(const TPM2B_PUBLIC& pub) {
+  auto name = tpm::ObjectName(pub.publicArea);
+  EXPECT_TRUE(name.ok());
+  return name.ok() ? *name : Bytes{};
 }
 
 }  // namespace vtpmd::vtpm::testing

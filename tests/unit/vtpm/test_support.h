@@ -2,10 +2,17 @@
 // Shared by the vtpm tests: a private temporary directory (short, so AF_UNIX
 // socket paths fit) and running the real command-line tools.
 
+#include <tss2/tss2_tpm2_types.h>
+
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "core/bytes.h"
+
+namespace vtpmd::vtpm {
+class PlatformTpm;
+}  // namespace vtpmd::vtpm
 
 namespace vtpmd::vtpm::testing {
 
@@ -26,5 +33,11 @@ int RunCommand(const std::string& command, std::string* output = nullptr);
 
 Bytes ReadFileBytes(const std::filesystem::path& path);
 void WriteFileBytes(const std::filesystem::path& path, ByteView data);
+
+// A simulated platform TPM (its own swtpm) in `dir`; null, with a test failure, if it cannot start.
+std::unique_ptr<PlatformTpm> OpenSimulated(const std::filesystem::path& dir);
+// The marshalled TPM2B_PUBLIC and the TPM name of a public area (empty, with a test failure, on error).
+Bytes Marshal(const TPM2B_PUBLIC& pub);
+Bytes Name(const TPM2B_PUBLIC& pub);
 
 }  // namespace vtpmd::vtpm::testing
