@@ -7,9 +7,9 @@
 #include <functional>
 #include <string>
 
-#include "ca/tpm_kdf.h"
 #include "core/openssl.h"
 #include "core/tpm_wire.h"
+#include "tests/support/software_credential_activation.h"
 #include "tests/support/test_data.h"
 
 namespace vtpmd::ca {
@@ -108,34 +108,27 @@ TEST(MakeCredentialTest, ProtectCredentialMatchesIndependentVectors) {
 }
 
 // Plays the TPM with the EK's private key: OAEP-decrypts the seed with label
-// "IDENTITY\0" and recomputes the ID object from it.
+// "IDENTITY\0", recomputes the ID object from it, and activates the credential.
 TEST(MakeCredentialTest, RsaSeedIsOaepEncryptedWithTheIdentityLabel) {
   ossl::PkeyPtr ek_key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048}));
   ASSERT_NE(ek_key, nullptr);
+  const TPMT_PUBLIC ek = EkAreaFor(ek_key.get());
   DeterministicRng rng(7);
   const Bytes name = Name(TPM2_ALG_SHA256, 32, 0x11);
-  auto blob = MakeCredential(EkAreaFor(ek_key.get()), name, Secret(32, 0x22), rng);
+  auto blob = MakeCredential(ek, name, Secret(32, 0x22), rng);
   ASSERT_TRUE(blob.ok()) << blob.error().message();
   ASSERT_EQ(blob->encrypted_secret.size(), 256U);
   ASSERT_EQ(blob->id_object.size(), 2 + 32 + 2 + 32U);
 
-  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, ek_key.get(), nullptr));
-  ASSERT_EQ(EVP_PKEY_decrypt_init(ctx.get()), 1);
-  ASSERT_EQ(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING), 1);
-  ASSERT_EQ(EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()), 1);
-  ASSERT_EQ(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()), 1);
-  auto* label = static_cast<unsigned char*>(OPENSSL_memdup("IDENTITY", 9));  // with its zero
-  ASSERT_EQ(EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), label, 9), 1);
-  SecretBytes seed(256);
-  std::size_t seed_size = seed.size();
-  ASSERT_EQ(EVP_PKEY_decrypt(ctx.get(), seed.data(), &seed_size, blob->encrypted_secret.data(),
-                             blob->encrypted_secret.size()),
-            1);
-  ASSERT_EQ(seed_size, 32U);
-  auto expected =
-      ProtectCredential(HashAlg::kSha256, 128, SecretBytes::CopyFrom(seed.view().first(32)), name, Secret(32, 0x22));
+  auto seed = vtpmd::testing::RecoverCredentialSeed(ek_key.get(), ek, blob->encrypted_secret);
+  ASSERT_TRUE(seed.ok()) << seed.error().message();
+  ASSERT_EQ(seed->size(), 32U);
+  auto expected = ProtectCredential(HashAlg::kSha256, 128, *seed, name, Secret(32, 0x22));
   ASSERT_TRUE(expected.ok());
   EXPECT_EQ(blob->id_object, *expected);
+  auto activated = vtpmd::testing::ActivateCredential(ek_key.get(), ek, name, *blob);
+  ASSERT_TRUE(activated.ok()) << activated.error().message();
+  EXPECT_EQ(HexEncode(activated->view()), HexEncode(Pattern(32, 0x22)));
 }
 
 // Plays the TPM for an ECC EK: Z from the EK's private key and the ephemeral point,
@@ -153,24 +146,14 @@ TEST(MakeCredentialTest, EccSeedComesFromOnePassDiffieHellman) {
   ASSERT_EQ(HexEncode(ByteView(blob->encrypted_secret).subspan(34, 2)), "0020");
   ASSERT_EQ(blob->id_object.size(), 2 + 32 + 2 + 16U);
 
-  Bytes point = {POINT_CONVERSION_UNCOMPRESSED};
-  point.insert(point.end(), blob->encrypted_secret.begin() + 2, blob->encrypted_secret.begin() + 34);
-  point.insert(point.end(), blob->encrypted_secret.begin() + 36, blob->encrypted_secret.end());
-  ossl::PkeyPtr ephemeral(EVP_PKEY_new());
-  ASSERT_EQ(EVP_PKEY_copy_parameters(ephemeral.get(), ek_key.get()), 1);
-  ASSERT_EQ(EVP_PKEY_set1_encoded_public_key(ephemeral.get(), point.data(), point.size()), 1);
-  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, ek_key.get(), nullptr));
-  ASSERT_EQ(EVP_PKEY_derive_init(ctx.get()), 1);
-  ASSERT_EQ(EVP_PKEY_derive_set_peer(ctx.get(), ephemeral.get()), 1);
-  SecretBytes z(32);
-  std::size_t z_size = z.size();
-  ASSERT_EQ(EVP_PKEY_derive(ctx.get(), z.data(), &z_size), 1);
-  auto seed = KdfE(HashAlg::kSha256, z.view(), "IDENTITY", ByteView(blob->encrypted_secret).subspan(2, 32),
-                   ByteView(ek.unique.ecc.x.buffer, 32), 256);
-  ASSERT_TRUE(seed.ok());
+  auto seed = vtpmd::testing::RecoverCredentialSeed(ek_key.get(), ek, blob->encrypted_secret);
+  ASSERT_TRUE(seed.ok()) << seed.error().message();
   auto expected = ProtectCredential(HashAlg::kSha256, 128, *seed, name, Secret(16, 0x44));
   ASSERT_TRUE(expected.ok());
   EXPECT_EQ(blob->id_object, *expected);
+  auto activated = vtpmd::testing::ActivateCredential(ek_key.get(), ek, name, *blob);
+  ASSERT_TRUE(activated.ok()) << activated.error().message();
+  EXPECT_EQ(HexEncode(activated->view()), HexEncode(Pattern(16, 0x44)));
 }
 
 TEST(MakeCredentialTest, FreshSeedEveryTime) {
