@@ -57,23 +57,7 @@ bool VerifiesWithEvp(EVP_PKEY* key, ByteView message, ByteView der) {
          EVP_DigestVerify(md.get(), der.data(), der.size(), message.data(), message.size()) == 1;
 }
 
-class HostSigningKeyTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    tpm_ = OpenSimulated(dir_->path()).release();
-  }
-  static void TearDownTestSuite() {
-    delete tpm_;
-    delete dir_;
-  }
-  void SetUp() override { ASSERT_NE(tpm_, nullptr); }
-
-  static TempDir* dir_;
-  static PlatformTpm* tpm_;
-};
-TempDir* HostSigningKeyTest::dir_ = nullptr;
-PlatformTpm* HostSigningKeyTest::tpm_ = nullptr;
+class HostSigningKeyTest : public testing::SharedPlatformTpmTest {};
 
 TEST_F(HostSigningKeyTest, IsARestrictedEcdsaSigningKeyApartFromTheAik) {
   const TPMT_PUBLIC& key = tpm_->host_signing_key().publicArea;

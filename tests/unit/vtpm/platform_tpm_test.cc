@@ -70,25 +70,7 @@ bool VerifyEcdsaSha256(EVP_PKEY* key, ByteView message, const TPMS_SIGNATURE_ECC
   return ok;
 }
 
-// One simulated TPM shared by the tests that do not restart it: creating the
-// RSA EK dominates the cost of opening.
-class SharedPlatformTpmTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    tpm_ = OpenSimulated(dir_->path()).release();
-  }
-  static void TearDownTestSuite() {
-    delete tpm_;
-    delete dir_;
-  }
-  void SetUp() override { ASSERT_NE(tpm_, nullptr); }
-
-  static TempDir* dir_;
-  static PlatformTpm* tpm_;
-};
-TempDir* SharedPlatformTpmTest::dir_ = nullptr;
-PlatformTpm* SharedPlatformTpmTest::tpm_ = nullptr;
+using testing::SharedPlatformTpmTest;
 
 TEST_F(SharedPlatformTpmTest, ReportsSimulatedIdentityAndBanks) {
   EXPECT_TRUE(tpm_->simulated());

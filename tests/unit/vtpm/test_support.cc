@@ -65,4 +65,19 @@ Bytes Name(const TPM2B_PUBLIC& pub) {
   return name.ok() ? *name : Bytes{};
 }
 
+TempDir* SharedPlatformTpmTest::dir_ = nullptr;
+PlatformTpm* SharedPlatformTpmTest::tpm_ = nullptr;
+
+void SharedPlatformTpmTest::SetUpTestSuite() {
+  dir_ = new TempDir();
+  tpm_ = OpenSimulated(dir_->path()).release();
+}
+
+void SharedPlatformTpmTest::TearDownTestSuite() {
+  delete tpm_;
+  tpm_ = nullptr;
+  delete dir_;
+  dir_ = nullptr;
+}
+
 }  // namespace vtpmd::vtpm::testing

@@ -4,6 +4,8 @@
 
 #include <tss2/tss2_tpm2_types.h>
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -38,6 +40,18 @@ void WriteFileBytes(const std::filesystem::path& path, ByteView data);
 std::unique_ptr<PlatformTpm> OpenSimulated(const std::filesystem::path& dir);
 // The marshalled TPM2B_PUBLIC and the TPM name of a public area (empty, with a test failure, on error).
 Bytes Marshal(const TPM2B_PUBLIC& pub);
+
+// One simulated platform TPM shared by the tests of a suite that do not restart
+// it: creating its keys dominates the cost of opening it.
+class SharedPlatformTpmTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override { ASSERT_NE(tpm_, nullptr); }
+
+  static TempDir* dir_;
+  static PlatformTpm* tpm_;
+};
 Bytes Name(const TPM2B_PUBLIC& pub);
 
 }  // namespace vtpmd::vtpm::testing
