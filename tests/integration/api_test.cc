@@ -112,8 +112,9 @@ TEST_F(ApiTest, TransportAbuseClosesTheConnectionAndTheServerKeepsServing) {
   // the reading `cat` long before `timeout` would. A close that comes before printf is
   // done shows as SIGPIPE (141) or a reset instead of EOF; only a timeout is a failure.
   CommandResult plain = RunCommand("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + port +
-                                   "; printf \"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\" >&3; "
+                                   " && echo connected; printf \"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\" >&3; "
                                    "timeout 20 cat <&3 >/dev/null'");
+  EXPECT_NE(plain.output.find("connected"), std::string::npos) << plain.output;
   EXPECT_NE(plain.exit_code, 124) << "server held a non-TLS connection open: " << plain.output;
   // Garbage that is not HTTP inside TLS.
   CommandResult garbage = RawTls("\\x01\\x02\\x03 not http at all\\r\\n\\r\\n");
