@@ -28,6 +28,12 @@ inline constexpr std::string_view kEkCertificateOid = "2.23.133.8.1";
 inline constexpr std::string_view kSubjectDirectoryAttributesOid = "2.5.29.9";
 }  // namespace tcg
 
+// vTPMs are libtpms in swtpm: IBM's manufacturer id, model "swtpm". Their EK'
+// certificates live as long as a hardware TPM's usually do.
+inline constexpr std::uint32_t kSwtpmManufacturerId = 0x49424d00;
+inline constexpr std::string_view kSwtpmModel = "swtpm";
+inline constexpr std::chrono::seconds kVtpmEkCertificateValidity{std::chrono::hours(24 * 365 * 15)};
+
 struct TpmDeviceInfo {
   std::uint32_t manufacturer_id;  // TPM_PT_MANUFACTURER, e.g. 0x49424D00 ("IBM")
   std::string model;

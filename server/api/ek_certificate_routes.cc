@@ -12,21 +12,17 @@
 namespace vtpmd::api {
 namespace {
 
-// As long as the EK' certificates of vtpmd's own vTPMs, and the same identity when
-// the request names none: swtpm, which reports IBM as its manufacturer.
-constexpr std::chrono::seconds kEkCertificateValidity{std::chrono::hours(24 * 365 * 15)};
-constexpr std::uint32_t kDefaultManufacturer = 0x49424d00;
-constexpr std::string_view kDefaultModel = "swtpm";
-
 Result<boost::json::object> Issue(const EkCertificateRequestBody& body, const ca::CaHierarchy& hierarchy, Store& store,
                                   app::EventLog& events, const Clock& clock, Rng& rng) {
   VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* ek_authority, hierarchy.issuer(ca::IssuerRole::kEkAuthority));
-  const ca::TpmDeviceInfo device{body.manufacturer.value_or(kDefaultManufacturer),
-                                 body.model.value_or(std::string(kDefaultModel)),
+  // Without a TPM identity in the request, the one vtpmd's own vTPMs have (swtpm's).
+  const ca::TpmDeviceInfo device{body.manufacturer.value_or(ca::kSwtpmManufacturerId),
+                                 body.model.value_or(std::string(ca::kSwtpmModel)),
                                  static_cast<std::uint64_t>(body.firmware_version.value_or(0)) << 32};
   // The subject names the VM, as for our own vTPMs; without one it is empty.
   // No instance_id: the TPM is not one of vtpmd's own vTPMs.
-  const ca::EkCertificateRequest request{body.ek_public.get(), device, body.vm_id.value_or(""), kEkCertificateValidity,
+  const ca::EkCertificateRequest request{body.ek_public.get(), device, body.vm_id.value_or(""),
+                                         ca::kVtpmEkCertificateValidity,
                                          ""};
   ossl::X509Ptr certificate;
   std::string serial;

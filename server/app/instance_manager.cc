@@ -33,7 +33,6 @@ namespace vtpmd::app {
 namespace {
 
 constexpr std::size_t kStateKeyBytes = 32;
-constexpr std::chrono::seconds kEkCertificateValidity{std::chrono::hours(24 * 365 * 15)};
 // A TPM state file or a store page is a few KiB; a file system with less than this
 // left fails them at any moment, and is what an operator has to fix first.
 constexpr std::uint64_t kLowDiskSpace = 1024 * 1024;
@@ -42,7 +41,7 @@ std::string StateKeyAad(std::string_view id) { return "vtpmd/instance-state-key/
 
 // vTPMs are libtpms in swtpm: IBM's manufacturer id, model "swtpm". The EK' profile
 // records them as a hardware EK certificate records the chip.
-const ca::TpmDeviceInfo kVtpmDevice{0x49424d00, "swtpm", 0};
+const ca::TpmDeviceInfo kVtpmDevice{ca::kSwtpmManufacturerId, std::string(ca::kSwtpmModel), 0};
 
 constexpr std::string_view kAikCertifiesEk = "aik-certifies-ek";
 
@@ -295,7 +294,7 @@ Result<std::vector<EndorsementKeyRecord>> InstanceManager::Manufacture(const Ins
     VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr key, tpm::PublicKeyFromTpm(ek.publicArea));
     // The certificate names the VM: a verifier learns whose vTPM this EK is.
     const ca::EkCertificateRequest request{
-        key.get(), kVtpmDevice, record.vm_id, kEkCertificateValidity, record.id,
+        key.get(), kVtpmDevice, record.vm_id, ca::kVtpmEkCertificateValidity, record.id,
         record.certification_method == kAikCertifiesEk ? options_.platform_binder : nullptr};
     VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr certificate,
                            ca::IssueEkCertificate(*ek_authority, request, store_, clock_, rng_));
