@@ -21,3 +21,5 @@ CREATE TABLE aik_challenges (
   certificate_serial TEXT
 );
 CREATE INDEX aik_challenges_by_expiry ON aik_challenges(expires_at);
+-- The capacity check counts only pending challenges.
+CREATE INDEX aik_challenges_pending ON aik_challenges(expires_at) WHERE state = 'pending';

@@ -1,5 +1,7 @@
 #include "server/api/enrollment_requests.h"
 
+#include <openssl/pem.h>
+
 #include <boost/json.hpp>
 
 #include "core/openssl.h"
@@ -33,18 +35,30 @@ Result<std::optional<Bytes>> OptionalBase64Field(const boost::json::object& body
 }
 
 // PEM (what tpm2_getekcertificate | openssl x509 writes) or base64 DER (the NV
-// index contents as they are).
+// index contents as they are). Only the encoding is undone here: the certificate
+// is parsed once, where it is checked.
 Result<Bytes> CertificateDer(std::string_view text) {
   if (text.size() > 2 * kMaxCertificateBytes) return InvalidArgument("ek_certificate is too large");
-  if (text.find("-----BEGIN") != std::string_view::npos) {
-    auto parsed = ossl::ParseCertificatePem(text);
-    if (!parsed.ok()) return parsed.error().WithContext("ek_certificate");
-    return ossl::CertificateDer(parsed->get());
+  if (text.find("-----BEGIN") == std::string_view::npos) {
+    auto der = Base64Decode(text);
+    if (!der.ok()) return der.error().WithContext("ek_certificate (PEM or base64 DER)");
+    return der;
   }
-  auto der = Base64Decode(text);
-  if (!der.ok()) return der.error().WithContext("ek_certificate (PEM or base64 DER)");
-  auto parsed = ossl::ParseCertificateDer(*der);
-  if (!parsed.ok()) return parsed.error().WithContext("ek_certificate");
+  ossl::BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  if (!bio) return ossl::LastError("BIO_new_mem_buf");
+  unsigned char* data = nullptr;
+  long length = 0;
+  char* name = nullptr;
+  char* header = nullptr;
+  if (PEM_read_bio(bio.get(), &name, &header, &data, &length) != 1) {
+    return ossl::LastError("ek_certificate: malformed PEM", ErrorCode::kInvalidArgument);
+  }
+  const bool is_certificate = std::string_view(name) == PEM_STRING_X509;
+  Bytes der(data, data + length);
+  OPENSSL_free(name);
+  OPENSSL_free(header);
+  OPENSSL_free(data);
+  if (!is_certificate) return InvalidArgument("ek_certificate: the PEM block is not a CERTIFICATE");
   return der;
 }
 
