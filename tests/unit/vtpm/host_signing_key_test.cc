@@ -235,12 +235,10 @@ TEST(HostSigningKeyRestartTest, EvictedKeyIsDerivedAgainIdentically) {
     public_area = Marshal(tpm->host_signing_key());
   }
   {
-    SwtpmOptions options;
-    options.state_dir = state;
-    auto swtpm = SwtpmProcess::Start(options);
-    ASSERT_TRUE(swtpm.ok()) << swtpm.error().message();
+    auto swtpm = testing::StartSwtpmOn(state);
+    ASSERT_NE(swtpm, nullptr);
     std::string log;
-    ASSERT_EQ(RunCommand("tpm2_evictcontrol -T " + (*swtpm)->tcti() + " -c 0x81010011", &log), 0) << log;
+    ASSERT_EQ(RunCommand("tpm2_evictcontrol -T " + swtpm->tcti() + " -c 0x81010011", &log), 0) << log;
   }
   auto tpm = OpenSimulated(state);
   ASSERT_NE(tpm, nullptr);
@@ -253,11 +251,9 @@ TEST(HostSigningKeyRestartTest, TpmRefusesToSignAnUnticketedDigest) {
   TempDir dir;
   const std::filesystem::path state = dir.path() / "tpm";
   { ASSERT_NE(OpenSimulated(state), nullptr); }
-  SwtpmOptions options;
-  options.state_dir = state;
-  auto swtpm = SwtpmProcess::Start(options);
-  ASSERT_TRUE(swtpm.ok()) << swtpm.error().message();
-  const std::string tcti = " -T " + (*swtpm)->tcti();
+  auto swtpm = testing::StartSwtpmOn(state);
+  ASSERT_NE(swtpm, nullptr);
+  const std::string tcti = " -T " + swtpm->tcti();
   const std::filesystem::path digest = dir.path() / "digest.bin";
   testing::WriteFileBytes(digest, Pattern(32, 4));
   const std::string sign = "tpm2_sign" + tcti + " -c 0x81010011 -g sha256 -s ecdsa -d -o " +
@@ -272,11 +268,9 @@ TEST(HostSigningKeyRestartTest, AikPersistedAtTheHostKeyHandleIsAnError) {
   const std::filesystem::path state = dir.path() / "tpm";
   { ASSERT_NE(OpenSimulated(state), nullptr); }
   {
-    SwtpmOptions options;
-    options.state_dir = state;
-    auto swtpm = SwtpmProcess::Start(options);
-    ASSERT_TRUE(swtpm.ok()) << swtpm.error().message();
-    const std::string tcti = " -T " + (*swtpm)->tcti();
+    auto swtpm = testing::StartSwtpmOn(state);
+    ASSERT_NE(swtpm, nullptr);
+    const std::string tcti = " -T " + swtpm->tcti();
     std::string log;
     ASSERT_EQ(RunCommand("tpm2_evictcontrol" + tcti + " -c 0x81010011", &log), 0) << log;
     // The AIK's template with an empty unique: the very same key as the AIK.

@@ -299,11 +299,9 @@ TEST(PlatformTpmTest, Tpm2ToolsSeeTheSameEksAndCertificate) {
     ek_ecc = Marshal(tpm->ek_ecc());
     ASSERT_TRUE(tpm->WriteNvCertificate(kEkRsaCertIndex, cert).ok());
   }
-  SwtpmOptions options;
-  options.state_dir = state;
-  auto swtpm = SwtpmProcess::Start(options);
-  ASSERT_TRUE(swtpm.ok()) << swtpm.error().message();
-  const std::string tcti = " -T " + (*swtpm)->tcti();
+  auto swtpm = testing::StartSwtpmOn(state);
+  ASSERT_NE(swtpm, nullptr);
+  const std::string tcti = " -T " + swtpm->tcti();
   const std::filesystem::path out = dir.path();
   std::string log;
   ASSERT_EQ(RunCommand("tpm2_createek" + tcti + " -G rsa -c " + (out / "rsa.ctx").string() + " -u " +
@@ -330,11 +328,9 @@ TEST(PlatformTpmTest, ForeignKeyAtAikHandleIsAnError) {
   const std::filesystem::path state = dir.path() / "tpm";
   { ASSERT_NE(OpenSimulated(state), nullptr); }
   {
-    SwtpmOptions options;
-    options.state_dir = state;
-    auto swtpm = SwtpmProcess::Start(options);
-    ASSERT_TRUE(swtpm.ok()) << swtpm.error().message();
-    const std::string tcti = " -T " + (*swtpm)->tcti();
+    auto swtpm = testing::StartSwtpmOn(state);
+    ASSERT_NE(swtpm, nullptr);
+    const std::string tcti = " -T " + swtpm->tcti();
     const std::string ctx = (dir.path() / "other.ctx").string();
     std::string log;
     ASSERT_EQ(RunCommand("tpm2_evictcontrol" + tcti + " -c 0x81010010", &log), 0) << log;

@@ -11,6 +11,7 @@
 #include "core/tpm_name.h"
 #include "core/tpm_wire.h"
 #include "vtpm/platform_tpm.h"
+#include "vtpm/swtpm_process.h"
 
 namespace vtpmd::vtpm::testing {
 
@@ -51,6 +52,14 @@ std::unique_ptr<PlatformTpm> OpenSimulated(const std::filesystem::path& dir) {
   auto tpm = PlatformTpm::Open({.tcti = kSimulatedTcti, .runtime_dir = dir});
   EXPECT_TRUE(tpm.ok()) << tpm.error().message();
   return tpm.ok() ? std::move(tpm).value() : nullptr;
+}
+
+std::unique_ptr<SwtpmProcess> StartSwtpmOn(const std::filesystem::path& state_dir) {
+  SwtpmOptions options;
+  options.state_dir = state_dir;
+  auto swtpm = SwtpmProcess::Start(options);
+  EXPECT_TRUE(swtpm.ok()) << swtpm.error().message();
+  return swtpm.ok() ? std::move(swtpm).value() : nullptr;
 }
 
 Bytes Marshal(const TPM2B_PUBLIC& pub) {

@@ -14,6 +14,7 @@
 
 namespace vtpmd::vtpm {
 class PlatformTpm;
+class SwtpmProcess;
 }  // namespace vtpmd::vtpm
 
 namespace vtpmd::vtpm::testing {
@@ -38,6 +39,9 @@ void WriteFileBytes(const std::filesystem::path& path, ByteView data);
 
 // A simulated platform TPM (its own swtpm) in `dir`; null, with a test failure, if it cannot start.
 std::unique_ptr<PlatformTpm> OpenSimulated(const std::filesystem::path& dir);
+// A bare swtpm on a TPM state directory (to inspect it with tpm2-tools); null,
+// with a test failure, if it cannot start.
+std::unique_ptr<SwtpmProcess> StartSwtpmOn(const std::filesystem::path& state_dir);
 // The marshalled TPM2B_PUBLIC and the TPM name of a public area (empty, with a test failure, on error).
 Bytes Marshal(const TPM2B_PUBLIC& pub);
 
