@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/api/json_request.h"
+
 #include <openssl/core_names.h>
 #include <openssl/rsa.h>
 
@@ -18,13 +20,7 @@ constexpr char kP384X[] =
 constexpr char kP384Y[] =
     "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f";
 
-http::HttpRequest Json(std::string body) {
-  http::HttpRequest request;
-  request.method = "POST";
-  request.headers.emplace_back("Content-Type", "application/json");
-  request.body = std::move(body);
-  return request;
-}
+using testing::Json;
 
 std::string ModulusHex(unsigned bits) {
   ossl::PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits)));

@@ -2,19 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/api/json_request.h"
+
 #include "ca/certificate_builder.h"
 #include "core/random.h"
 
 namespace vtpmd::api {
 namespace {
 
-http::HttpRequest Json(std::string body) {
-  http::HttpRequest request;
-  request.method = "POST";
-  request.headers.emplace_back("Content-Type", "application/json");
-  request.body = std::move(body);
-  return request;
-}
+using testing::Json;
 
 std::string JsonString(const std::string& text) {
   std::string out;

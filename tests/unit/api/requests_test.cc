@@ -2,18 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/api/json_request.h"
+
 #include "server/api/query.h"
 
 namespace vtpmd::api {
 namespace {
 
-http::HttpRequest Json(std::string body) {
-  http::HttpRequest request;
-  request.method = "POST";
-  request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  request.body = std::move(body);
-  return request;
-}
+using testing::Json;
 
 TEST(Query, DecodesStrictly) {
   auto params = ParseQuery("after=5&subject=instances%2Fabc&x=a+b&&flag");
