@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/api/json_request.h"
-
 #include "ca/certificate_builder.h"
 #include "core/random.h"
+#include "tests/unit/api/json_request.h"
 
 namespace vtpmd::api {
 namespace {

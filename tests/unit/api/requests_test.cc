@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/api/json_request.h"
-
 #include "server/api/query.h"
+#include "tests/unit/api/json_request.h"
 
 namespace vtpmd::api {
 namespace {
