@@ -11,15 +11,12 @@
 #include "core/tpm_wire.h"
 #include "tests/support/software_credential_activation.h"
 #include "tests/support/test_data.h"
+#include "tests/support/byte_pattern.h"
 
 namespace vtpmd::ca {
 namespace {
 
-Bytes Pattern(std::size_t n, std::uint8_t start) {
-  Bytes out(n);
-  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(start + i);
-  return out;
-}
+using vtpmd::testing::Pattern;
 
 Bytes Name(std::uint16_t alg, std::size_t digest_size, std::uint8_t start) {
   Bytes name = {static_cast<std::uint8_t>(alg >> 8), static_cast<std::uint8_t>(alg)};

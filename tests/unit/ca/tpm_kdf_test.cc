@@ -1,4 +1,5 @@
 #include "ca/tpm_kdf.h"
+#include "tests/support/byte_pattern.h"
 
 #include <gtest/gtest.h>
 
@@ -10,11 +11,7 @@ namespace {
 // Expected values come from credential_vectors.py, which implements the formulas of
 // TPM 2.0 Part 1 §11.4.10 on its own with Python's hashlib and hmac.
 
-Bytes Pattern(std::size_t n, std::uint8_t start) {
-  Bytes out(n);
-  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(start + i);
-  return out;
-}
+using vtpmd::testing::Pattern;
 
 Bytes Name256() {
   Bytes name = {0x00, 0x0b};

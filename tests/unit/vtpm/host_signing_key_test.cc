@@ -15,6 +15,7 @@
 #include "tests/unit/vtpm/test_support.h"
 #include "vtpm/platform_tpm.h"
 #include "vtpm/swtpm_process.h"
+#include "tests/support/byte_pattern.h"
 
 namespace vtpmd::vtpm {
 namespace {
@@ -26,11 +27,8 @@ using testing::Marshal;
 using testing::Name;
 using testing::OpenSimulated;
 
-Bytes Pattern(std::size_t size, std::uint8_t seed) {
-  Bytes out(size);
-  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::uint8_t>(seed + i * 13);
-  return out;
-}
+// Arbitrary bytes, different from those of other suites.
+Bytes Pattern(std::size_t size, std::uint8_t seed) { return vtpmd::testing::Pattern(size, seed, 13); }
 
 ossl::PkeyPtr KeyOf(const TPM2B_PUBLIC& pub) {
   auto key = tpm::PublicKeyFromTpm(pub.publicArea);

@@ -14,6 +14,7 @@
 #include "core/tpm_wire.h"
 #include "tests/unit/vtpm/test_support.h"
 #include "vtpm/swtpm_process.h"
+#include "tests/support/byte_pattern.h"
 
 namespace vtpmd::vtpm {
 namespace {
@@ -31,11 +32,8 @@ TPML_PCR_SELECTION Selection(std::string_view text) {
   return selection.ok() ? *selection : TPML_PCR_SELECTION{};
 }
 
-Bytes Pattern(std::size_t size, std::uint8_t seed) {
-  Bytes out(size);
-  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::uint8_t>(seed + i * 7);
-  return out;
-}
+// Arbitrary bytes, different from those of other suites.
+Bytes Pattern(std::size_t size, std::uint8_t seed) { return vtpmd::testing::Pattern(size, seed, 7); }
 
 // Independent of core's verifier: the AIK point straight into OpenSSL.
 ossl::PkeyPtr P256Key(const TPMS_ECC_POINT& point) {
