@@ -9,9 +9,9 @@
 
 namespace vtpmd::ca {
 
-Result<ossl::X509Ptr> IssueAikCertificate(const Issuer& issuer, const AikCertificateRequest& request, Store& store,
-                                          const Clock& clock, Rng& rng, const TpmCertificateSigner* host_signer) {
-  if (request.aik_public == nullptr || request.aik_name.empty()) return Internal("AIK certificate without a key");
+Result<ossl::X509Ptr> SignAikCertificate(const Issuer& issuer, const AikCertificateRequest& request, const Clock& clock,
+                                         Rng& rng, const TpmCertificateSigner* host_signer) {
+  if (request.aik_name.empty()) return Internal("AIK certificate without a key");
   const bool for_instance = !request.instance_id.empty();
   if (request.platform && for_instance) return Internal("a vTPM's AIK is never a platform's");
   if (!for_instance && request.host_name.empty()) {
@@ -24,10 +24,11 @@ Result<ossl::X509Ptr> IssueAikCertificate(const Issuer& issuer, const AikCertifi
   }
   VTPMD_ASSIGN_OR_RETURN(Bytes name_extension, der::OctetString(request.aik_name));
   const DistinguishedName subject =
-      for_instance ? DistinguishedName{.common_name = request.vm_id,
-                                       .organization = "",
-                                       .organizational_unit = "instance " + request.instance_id}
-                   : DistinguishedName{.common_name = request.host_name, .organization = "", .organizational_unit = "platform"};
+      for_instance
+          ? DistinguishedName{.common_name = request.vm_id,
+                              .organization = "",
+                              .organizational_unit = "instance " + request.instance_id}
+          : DistinguishedName{.common_name = request.host_name, .organization = "", .organizational_unit = "platform"};
   CertificateBuilder builder(request.aik_public);
   builder.SetSubject(subject)
       .SetValidity(clock, validity)
@@ -35,17 +36,16 @@ Result<ossl::X509Ptr> IssueAikCertificate(const Issuer& issuer, const AikCertifi
       .SetKeyUsage({.digital_signature = true})
       .SetExtendedKeyUsage({std::string(oid::kAikCertificateUsage)})
       .AddExtension(std::string(oid::kTpmObjectName), std::move(name_extension), false);
-  ossl::X509Ptr certificate;
-  if (host_signer != nullptr) {
-    VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr completed,
-                           builder.SignWith(host_signer->certificate(), host_signer->placeholder_key(), rng));
-    VTPMD_ASSIGN_OR_RETURN(certificate, host_signer->Resign(completed.get()));
-  } else {
-    VTPMD_ASSIGN_OR_RETURN(certificate, builder.SignWith(issuer.certificate.get(), issuer.private_key.get(), rng));
-  }
-  VTPMD_RETURN_IF_ERROR(RecordCertificate(store, issuer.role, request.platform ? kPlatformAikKind : kAikKind, certificate.get(),
-                                          request.instance_id));
-  return certificate;
+  if (host_signer == nullptr) return builder.SignWith(issuer.certificate.get(), issuer.private_key.get(), rng);
+  VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr completed,
+                         builder.SignWith(host_signer->certificate(), host_signer->placeholder_key(), rng));
+  return host_signer->Resign(completed.get());
+}
+
+Status RecordAikCertificate(Store& store, const Issuer& issuer, const AikCertificateRequest& request,
+                            X509* certificate) {
+  return RecordCertificate(store, issuer.role, request.platform ? kPlatformAikKind : kAikKind, certificate,
+                           request.instance_id);
 }
 
 }  // namespace vtpmd::ca

@@ -4,6 +4,8 @@
 // the certificate states. EKU tcg-kp-AIKCertificate, key usage digitalSignature,
 // the AIK's TPM name in a vtpmd extension, and a subject naming whose TPM it is.
 
+#include <tss2/tss2_tpm2_types.h>
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -25,8 +27,8 @@ inline constexpr std::string_view kAikKind = "aik";
 inline constexpr std::string_view kPlatformAikKind = "platform-aik";
 
 struct AikCertificateRequest {
-  EVP_PKEY* aik_public;  // borrowed
-  Bytes aik_name;        // nameAlg || H(TPMT_PUBLIC)
+  TPMT_PUBLIC aik_public;  // an area AikPublic accepted
+  Bytes aik_name;          // nameAlg || H(TPMT_PUBLIC)
   // Subject: CN=<vm id> and OU=instance <instance id> for a vTPM; CN=<host>,
   // OU=platform for the host's own AIK.
   std::string vm_id;
@@ -41,10 +43,15 @@ struct AikCertificateRequest {
 };
 
 // Signs with `issuer` (the privacy CA), or with `host_signer` inside the platform
-// TPM when given, and records the certificate (kAikKind for a vTPM's AIK,
-// kPlatformAikKind for a host TPM's) under the privacy CA.
-Result<ossl::X509Ptr> IssueAikCertificate(const Issuer& issuer, const AikCertificateRequest& request, Store& store,
-                                          const Clock& clock, Rng& rng,
-                                          const TpmCertificateSigner* host_signer = nullptr);
+// TPM when given. Nothing is recorded: a certificate exists for vtpmd once
+// RecordAikCertificate commits it, so it can be signed before the transaction that
+// decides whether it is issued, and dropped if that transaction says no.
+Result<ossl::X509Ptr> SignAikCertificate(const Issuer& issuer, const AikCertificateRequest& request, const Clock& clock,
+                                         Rng& rng, const TpmCertificateSigner* host_signer = nullptr);
+
+// Records it under the privacy CA as kAikKind for a vTPM's AIK, kPlatformAikKind
+// for a host TPM's.
+Status RecordAikCertificate(Store& store, const Issuer& issuer, const AikCertificateRequest& request,
+                            X509* certificate);
 
 }  // namespace vtpmd::ca

@@ -67,16 +67,28 @@ Result<StoredChallenge> LoadChallenge(Store& store, std::string_view id) {
                          .platform = select.Int(9) != 0};
 }
 
-Status Finish(Store& store, std::string_view id, std::string_view state, std::string_view serial) {
-  VTPMD_ASSIGN_OR_RETURN(auto update,
-                         store.Prepare("UPDATE aik_challenges SET state = ?, certificate_serial = ? WHERE id = ?"));
+// Uses the challenge up, unless another attempt already did: the first to commit
+// decides. Whether this call was that one is the answer.
+Result<bool> MarkUsed(Store& store, std::string_view id, std::string_view state, std::string_view serial) {
+  VTPMD_ASSIGN_OR_RETURN(auto update, store.Prepare("UPDATE aik_challenges SET state = ?, certificate_serial = ? "
+                                                    "WHERE id = ? AND state = 'pending'"));
   update.Bind(1, state).Bind(3, id);
   if (serial.empty()) {
     update.BindNull(2);
   } else {
     update.Bind(2, serial);
   }
-  return update.Run();
+  VTPMD_RETURN_IF_ERROR(update.Run());
+  return update.Changes() == 1;
+}
+
+std::optional<Error> Refusal(const StoredChallenge& challenge, TimePoint now, ByteView offered_hash) {
+  if (challenge.state != "pending") return FailedPrecondition("the AIK challenge was already used");
+  if (now >= challenge.expires_at) return FailedPrecondition("the AIK challenge has expired; request a new one");
+  if (!ConstantTimeEquals(offered_hash, challenge.secret_hash)) {
+    return PermissionDenied("the secret does not match: this TPM did not activate the credential");
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -141,47 +153,45 @@ Result<IssuedChallenge> AikEnrollment::Challenge(const EndorsementClaim& claim, 
 Result<Enrollment> AikEnrollment::Activate(std::string_view challenge_id, ByteView secret) {
   const TimePoint now = clock_.Now();
   VTPMD_ASSIGN_OR_RETURN(Bytes offered_hash, Sha256(secret));
-  // A refusal still commits (the challenge is used up), so it travels out of the
-  // transaction as a value.
-  std::optional<Error> refusal;
+  VTPMD_ASSIGN_OR_RETURN(StoredChallenge challenge, LoadChallenge(store_, challenge_id));
+  if (std::optional<Error> refusal = Refusal(challenge, now, offered_hash)) {
+    // A refusal still uses the challenge up.
+    VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
+      Result<bool> used_up = MarkUsed(store_, challenge_id, "refused", "");
+      return used_up.ok() ? Ok() : Status(std::move(used_up).error());
+    }));
+    return *refusal;
+  }
+  if (challenge.host_signed && host_signer_ == nullptr) {
+    return FailedPrecondition("the host signing key this challenge was made for is gone");
+  }
+  VTPMD_ASSIGN_OR_RETURN(AikPublic aik, AikPublic::Recall(challenge.aik_public));
+  const AikCertificateRequest request{.aik_public = aik.area(),
+                                      .aik_name = aik.name(),
+                                      .vm_id = challenge.vm_id,
+                                      .instance_id = challenge.instance_id,
+                                      .host_name = challenge.host_name,
+                                      .platform = challenge.platform,
+                                      .validity = policy_.aik_validity,
+                                      .not_after_limit = challenge.ek_not_after};
+  // Signing (inside the platform TPM, for a host-signed AIK) happens outside the
+  // store's lock; a certificate whose challenge another attempt used up meanwhile
+  // is dropped unrecorded and never leaves this function.
   Enrollment enrollment;
+  VTPMD_ASSIGN_OR_RETURN(enrollment.certificate, SignAikCertificate(privacy_ca_, request, clock_, rng_,
+                                                                    challenge.host_signed ? host_signer_ : nullptr));
+  enrollment.host_signed = challenge.host_signed;
+  enrollment.instance_id = challenge.instance_id;
+  VTPMD_ASSIGN_OR_RETURN(enrollment.serial, SerialHex(enrollment.certificate.get()));
+  bool won = false;
   VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
-    VTPMD_ASSIGN_OR_RETURN(StoredChallenge challenge, LoadChallenge(store_, challenge_id));
-    if (challenge.state != "pending") {
-      refusal = FailedPrecondition("the AIK challenge was already used");
-      return Ok();
-    }
-    if (now >= challenge.expires_at) {
-      refusal = FailedPrecondition("the AIK challenge has expired; request a new one");
-      return Finish(store_, challenge_id, "refused", "");
-    }
-    if (!ConstantTimeEquals(offered_hash, challenge.secret_hash)) {
-      refusal = PermissionDenied("the secret does not match: this TPM did not activate the credential");
-      return Finish(store_, challenge_id, "refused", "");
-    }
-    VTPMD_ASSIGN_OR_RETURN(AikPublic aik, AikPublic::Create(challenge.aik_public));
-    const AikCertificateRequest request{.aik_public = aik.key(),
-                                        .aik_name = aik.name(),
-                                        .vm_id = challenge.vm_id,
-                                        .instance_id = challenge.instance_id,
-                                        .host_name = challenge.host_name,
-                                        .platform = challenge.platform,
-                                        .validity = policy_.aik_validity,
-                                        .not_after_limit = challenge.ek_not_after};
-    if (challenge.host_signed && host_signer_ == nullptr) {
-      return FailedPrecondition("the host signing key this challenge was made for is gone");
-    }
-    VTPMD_ASSIGN_OR_RETURN(enrollment.certificate,
-                           IssueAikCertificate(privacy_ca_, request, store_, clock_, rng_,
-                                               challenge.host_signed ? host_signer_ : nullptr));
-    enrollment.host_signed = challenge.host_signed;
-    VTPMD_ASSIGN_OR_RETURN(enrollment.serial, SerialHex(enrollment.certificate.get()));
-    enrollment.instance_id = challenge.instance_id;
-    VTPMD_RETURN_IF_ERROR(Finish(store_, challenge_id, "activated", enrollment.serial));
+    VTPMD_ASSIGN_OR_RETURN(won, MarkUsed(store_, challenge_id, "activated", enrollment.serial));
+    if (!won) return Ok();
+    VTPMD_RETURN_IF_ERROR(RecordAikCertificate(store_, privacy_ca_, request, enrollment.certificate.get()));
     const std::string_view kind = challenge.platform ? kPlatformAikKind : kAikKind;
     return issued_ ? issued_(enrollment.certificate.get(), enrollment.serial, enrollment.instance_id, kind) : Ok();
   }));
-  if (refusal) return *refusal;
+  if (!won) return FailedPrecondition("the AIK challenge was already used");
   return enrollment;
 }
 

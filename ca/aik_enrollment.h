@@ -58,6 +58,8 @@ struct IssuedChallenge {
 };
 
 struct Enrollment {
+  // As signed: it caches no decoded key (ca/tpm_subject_key.h), so encode it
+  // (PEM, DER) or parse that again; X509_get0_pubkey on it returns null.
   ossl::X509Ptr certificate;
   std::string serial;
   std::string instance_id;
@@ -76,8 +78,14 @@ class AikEnrollment {
   AikEnrollment(Store& store, const Issuer& privacy_ca, const TpmCertificateSigner* host_signer,
                 const EkCertificateVerifier& ek_verifier, EnrollmentPolicy policy, const Clock& clock, Rng& rng,
                 IssuedHook issued)
-      : store_(store), privacy_ca_(privacy_ca), host_signer_(host_signer), ek_verifier_(ek_verifier),
-        policy_(policy), clock_(clock), rng_(rng), issued_(std::move(issued)) {}
+      : store_(store),
+        privacy_ca_(privacy_ca),
+        host_signer_(host_signer),
+        ek_verifier_(ek_verifier),
+        policy_(policy),
+        clock_(clock),
+        rng_(rng),
+        issued_(std::move(issued)) {}
 
   // Start-up only, before requests are served: the host signing key is certified
   // after the platform AIK, which itself enrolls through this object.

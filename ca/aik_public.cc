@@ -108,14 +108,24 @@ Status CheckArea(const TPMT_PUBLIC& area) {
 
 }  // namespace
 
-Result<AikPublic> AikPublic::Create(ByteView tpm_public) {
+Result<AikPublic> AikPublic::Check(ByteView tpm_public, bool build_key) {
   auto area = ParseArea(tpm_public);
   if (!area.ok()) return area.error().WithContext("the AIK public area");
   VTPMD_RETURN_IF_ERROR(CheckArea(*area));
-  auto key = tpm::PublicKeyFromTpm(*area);
-  if (!key.ok()) return key.error().WithContext("the AIK's public key");
+  if (build_key) {
+    auto key = tpm::PublicKeyFromTpm(*area);
+    if (!key.ok()) return key.error().WithContext("the AIK's public key");
+  }
   VTPMD_ASSIGN_OR_RETURN(Bytes name, tpm::ObjectName(*area));
-  return AikPublic(*area, std::move(name), std::move(key).value());
+  return AikPublic(*area, std::move(name));
+}
+
+Result<AikPublic> AikPublic::Create(ByteView tpm_public) {
+  return Check(tpm_public, true);
+}
+
+Result<AikPublic> AikPublic::Recall(ByteView accepted) {
+  return Check(accepted, false);
 }
 
 }  // namespace vtpmd::ca

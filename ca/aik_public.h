@@ -6,7 +6,6 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "core/bytes.h"
-#include "core/openssl.h"
 #include "core/result.h"
 
 namespace vtpmd::ca {
@@ -20,6 +19,9 @@ class AikPublic {
   // (3 or 37 bytes). Malformed bytes are kInvalidArgument; a well-formed area that
   // is not an acceptable AIK is kUnsupported, with a message naming the reason.
   static Result<AikPublic> Create(ByteView tpm_public);
+  // For bytes Create accepted earlier and vtpmd stored itself: the same checks
+  // except rebuilding the public key (and its curve check), which costs the most.
+  static Result<AikPublic> Recall(ByteView accepted);
 
   AikPublic(AikPublic&&) = default;
   AikPublic& operator=(AikPublic&&) = default;
@@ -27,15 +29,13 @@ class AikPublic {
   const TPMT_PUBLIC& area() const { return area_; }
   // nameAlg (u16) || H(TPMT_PUBLIC): what MakeCredential binds the credential to.
   const Bytes& name() const { return name_; }
-  EVP_PKEY* key() const { return key_.get(); }
 
  private:
-  AikPublic(const TPMT_PUBLIC& area, Bytes name, ossl::PkeyPtr key)
-      : area_(area), name_(std::move(name)), key_(std::move(key)) {}
+  AikPublic(const TPMT_PUBLIC& area, Bytes name) : area_(area), name_(std::move(name)) {}
+  static Result<AikPublic> Check(ByteView tpm_public, bool build_key);
 
   TPMT_PUBLIC area_;
   Bytes name_;
-  ossl::PkeyPtr key_;
 };
 
 }  // namespace vtpmd::ca

@@ -5,6 +5,7 @@
 #include "ca/key_algorithm.h"
 #include "ca/private_key.h"
 #include "ca/serial_number.h"
+#include "ca/tpm_subject_key.h"
 #include "ca/x509_time.h"
 
 namespace vtpmd::ca {
@@ -21,10 +22,10 @@ Result<Asn1ObjectPtr> ParseOid(const std::string& dotted_oid) {
 
 Status AddNameEntry(X509_NAME* name, int nid, const std::string& value) {
   if (value.empty()) return Ok();
-  return ossl::Check(X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
-                                                reinterpret_cast<const unsigned char*>(value.data()),
-                                                static_cast<int>(value.size()), -1, 0),
-                     "X509_NAME_add_entry_by_NID");
+  return ossl::Check(
+      X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
+                                 static_cast<int>(value.size()), -1, 0),
+      "X509_NAME_add_entry_by_NID");
 }
 
 Result<ossl::X509NamePtr> BuildName(const DistinguishedName& dn) {
@@ -41,11 +42,11 @@ Result<ossl::X509NamePtr> BuildDirectoryName(const std::vector<NameAttribute>& a
   if (!name) return ossl::LastError("X509_NAME_new");
   for (const NameAttribute& attribute : attributes) {
     VTPMD_ASSIGN_OR_RETURN(Asn1ObjectPtr type, ParseOid(attribute.oid));
-    VTPMD_RETURN_IF_ERROR(ossl::Check(
-        X509_NAME_add_entry_by_OBJ(name.get(), type.get(), V_ASN1_UTF8STRING,
-                                   reinterpret_cast<const unsigned char*>(attribute.value.data()),
-                                   static_cast<int>(attribute.value.size()), -1, 0),
-        "X509_NAME_add_entry_by_OBJ(" + attribute.oid + ")"));
+    VTPMD_RETURN_IF_ERROR(
+        ossl::Check(X509_NAME_add_entry_by_OBJ(name.get(), type.get(), V_ASN1_UTF8STRING,
+                                               reinterpret_cast<const unsigned char*>(attribute.value.data()),
+                                               static_cast<int>(attribute.value.size()), -1, 0),
+                    "X509_NAME_add_entry_by_OBJ(" + attribute.oid + ")"));
   }
   return name;
 }
@@ -196,18 +197,22 @@ Status CertificateBuilder::AddStandardExtensions(X509* certificate, X509* issuer
     VTPMD_RETURN_IF_ERROR(ossl::Check(
         ASN1_OCTET_STRING_set(value.get(), custom.der_value.data(), static_cast<int>(custom.der_value.size())),
         "ASN1_OCTET_STRING_set"));
-    VTPMD_ASSIGN_OR_RETURN(
-        ossl::X509ExtPtr extension,
-        ossl::CheckPtr(ossl::X509ExtPtr(X509_EXTENSION_create_by_OBJ(nullptr, type.get(), custom.critical ? 1 : 0,
-                                                                     value.get())),
-                       "X509_EXTENSION_create_by_OBJ(" + custom.oid + ")"));
+    VTPMD_ASSIGN_OR_RETURN(ossl::X509ExtPtr extension,
+                           ossl::CheckPtr(ossl::X509ExtPtr(X509_EXTENSION_create_by_OBJ(
+                                              nullptr, type.get(), custom.critical ? 1 : 0, value.get())),
+                                          "X509_EXTENSION_create_by_OBJ(" + custom.oid + ")"));
     VTPMD_RETURN_IF_ERROR(AddExtensionObject(certificate, std::move(extension)));
   }
   return Ok();
 }
 
+Status CertificateBuilder::SetSubjectKey(X509* certificate) const {
+  if (tpm_subject_key_) return SetSubjectKeyFromTpm(certificate, *tpm_subject_key_);
+  return ossl::Check(X509_set_pubkey(certificate, subject_key_), "X509_set_pubkey");
+}
+
 Result<ossl::X509Ptr> CertificateBuilder::Build(X509* issuer_certificate, EVP_PKEY* issuer_key, Rng& rng) const {
-  if (subject_key_ == nullptr) return Internal("certificate without a subject key");
+  if (subject_key_ == nullptr && !tpm_subject_key_) return Internal("certificate without a subject key");
   if (!not_before_ || lifetime_ <= std::chrono::seconds(0)) return Internal("certificate without a validity period");
   VTPMD_ASSIGN_OR_RETURN(const EVP_MD* digest, IssuerSigningDigest(issuer_key));
 
@@ -217,12 +222,11 @@ Result<ossl::X509Ptr> CertificateBuilder::Build(X509* issuer_certificate, EVP_PK
   VTPMD_RETURN_IF_ERROR(ossl::Check(X509_set_serialNumber(certificate.get(), serial.get()), "X509_set_serialNumber"));
   VTPMD_ASSIGN_OR_RETURN(ossl::X509NamePtr subject, BuildName(subject_));
   VTPMD_RETURN_IF_ERROR(ossl::Check(X509_set_subject_name(certificate.get(), subject.get()), "X509_set_subject_name"));
-  X509_NAME* issuer_name =
-      issuer_certificate != nullptr ? X509_get_subject_name(issuer_certificate) : subject.get();
+  X509_NAME* issuer_name = issuer_certificate != nullptr ? X509_get_subject_name(issuer_certificate) : subject.get();
   VTPMD_RETURN_IF_ERROR(ossl::Check(X509_set_issuer_name(certificate.get(), issuer_name), "X509_set_issuer_name"));
   VTPMD_RETURN_IF_ERROR(SetAsn1Time(X509_getm_notBefore(certificate.get()), *not_before_));
   VTPMD_RETURN_IF_ERROR(SetAsn1Time(X509_getm_notAfter(certificate.get()), *not_before_ + lifetime_));
-  VTPMD_RETURN_IF_ERROR(ossl::Check(X509_set_pubkey(certificate.get(), subject_key_), "X509_set_pubkey"));
+  VTPMD_RETURN_IF_ERROR(SetSubjectKey(certificate.get()));
 
   X509* authority = issuer_certificate != nullptr ? issuer_certificate : certificate.get();
   VTPMD_RETURN_IF_ERROR(AddStandardExtensions(certificate.get(), authority));

@@ -2,6 +2,8 @@
 // Builds and signs one X.509 v3 certificate. Setters only record what is wanted;
 // Sign*/SelfSign do all the fallible OpenSSL work and report the first failure.
 
+#include <tss2/tss2_tpm2_types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -46,6 +48,9 @@ class CertificateBuilder {
  public:
   // `subject_key` is borrowed and must outlive the Sign call.
   explicit CertificateBuilder(EVP_PKEY* subject_key) : subject_key_(subject_key) {}
+  // A key that lives in a TPM, placed without OpenSSL's key encoders (see
+  // ca/tpm_subject_key.h): the signed certificate caches no decoded key.
+  explicit CertificateBuilder(const TPMT_PUBLIC& tpm_subject_key) : tpm_subject_key_(tpm_subject_key) {}
 
   CertificateBuilder& SetSubject(DistinguishedName name);
   // not_before is the clock's now.
@@ -77,7 +82,10 @@ class CertificateBuilder {
   Result<ossl::X509Ptr> Build(X509* issuer_certificate, EVP_PKEY* issuer_key, Rng& rng) const;
   Status AddStandardExtensions(X509* certificate, X509* issuer_certificate) const;
 
-  EVP_PKEY* subject_key_;
+  Status SetSubjectKey(X509* certificate) const;
+
+  EVP_PKEY* subject_key_ = nullptr;
+  std::optional<TPMT_PUBLIC> tpm_subject_key_;
   DistinguishedName subject_;
   std::optional<TimePoint> not_before_;
   std::chrono::seconds lifetime_{0};

@@ -51,8 +51,8 @@ Result<Bytes> ObjectIdentifier(std::string_view dotted_oid) {
 Result<Bytes> Utf8String(std::string_view text) {
   Asn1Utf8StringPtr value(ASN1_UTF8STRING_new());
   if (!value) return ossl::LastError("ASN1_UTF8STRING_new");
-  VTPMD_RETURN_IF_ERROR(ossl::Check(
-      ASN1_STRING_set(value.get(), text.data(), static_cast<int>(text.size())), "ASN1_STRING_set"));
+  VTPMD_RETURN_IF_ERROR(
+      ossl::Check(ASN1_STRING_set(value.get(), text.data(), static_cast<int>(text.size())), "ASN1_STRING_set"));
   return Encode(value.get(), i2d_ASN1_UTF8STRING, "i2d_ASN1_UTF8STRING");
 }
 
@@ -84,9 +84,30 @@ Result<Bytes> Integer(std::int64_t value) {
   return Encode(integer.get(), i2d_ASN1_INTEGER, "i2d_ASN1_INTEGER");
 }
 
-Result<Bytes> Sequence(std::initializer_list<ByteView> elements) { return Constructed(V_ASN1_SEQUENCE, elements); }
+Result<Bytes> UnsignedInteger(ByteView magnitude) {
+  while (magnitude.size() > 1 && magnitude.front() == 0) magnitude = magnitude.subspan(1);
+  // A set top bit would read as negative: a zero octet goes first.
+  const bool pad = magnitude.empty() || (magnitude.front() & 0x80) != 0;
+  const std::size_t content_size = magnitude.size() + (pad ? 1 : 0);
+  if (content_size > INT_MAX / 2) return InvalidArgument("DER content too large");
+  const int content_length = static_cast<int>(content_size);
+  const int total = ASN1_object_size(0, content_length, V_ASN1_INTEGER);
+  if (total <= 0) return ossl::LastError("ASN1_object_size");
+  Bytes out(static_cast<std::size_t>(total));
+  unsigned char* cursor = out.data();
+  ASN1_put_object(&cursor, 0, content_length, V_ASN1_INTEGER, V_ASN1_UNIVERSAL);
+  if (pad) *cursor++ = 0;
+  std::copy(magnitude.begin(), magnitude.end(), cursor);
+  return out;
+}
 
-Result<Bytes> Set(std::initializer_list<ByteView> elements) { return Constructed(V_ASN1_SET, elements); }
+Result<Bytes> Sequence(std::initializer_list<ByteView> elements) {
+  return Constructed(V_ASN1_SEQUENCE, elements);
+}
+
+Result<Bytes> Set(std::initializer_list<ByteView> elements) {
+  return Constructed(V_ASN1_SET, elements);
+}
 
 Result<ByteView> ReadElement(ByteReader& reader, std::uint8_t tag) {
   VTPMD_ASSIGN_OR_RETURN(std::uint8_t found, reader.U8());

@@ -18,6 +18,8 @@ Result<Bytes> OctetString(ByteView data);
 // A BIT STRING of whole octets (no unused bits), as signatures are.
 Result<Bytes> BitString(ByteView octets);
 Result<Bytes> Integer(std::int64_t value);
+// A non-negative INTEGER of any size from its big-endian magnitude (an RSA modulus).
+Result<Bytes> UnsignedInteger(ByteView magnitude);
 // Concatenates already-encoded elements inside a constructed SEQUENCE / SET.
 // SET OF elements must be given in DER order; callers here pass a single element.
 Result<Bytes> Sequence(std::initializer_list<ByteView> elements);

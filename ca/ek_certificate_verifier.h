@@ -3,8 +3,14 @@
 // (our EK authority under our root) or a hardware TPM whose manufacturer the
 // operator configured (or, with a simulated platform TPM, the development
 // manufacturer). The certificate must be an EK certificate, not merely any
-// certificate under a trusted root, and ours must not be revoked.
+// certificate under a trusted root, and ours must not be revoked. A certificate
+// that passed is remembered by its DER, so its TPM's next enrollment skips the
+// chain's signatures; revocation is read from the store every time.
 
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ca/hierarchy.h"
@@ -31,13 +37,31 @@ class EkCertificateVerifier {
 
  private:
   EkCertificateVerifier(Store& store, std::vector<ossl::X509Ptr> owned, X509* ek_authority)
-      : store_(&store), owned_(std::move(owned)), ek_authority_(ek_authority) {}
+      : store_(&store), owned_(std::move(owned)), ek_authority_(ek_authority), trusted_(std::make_unique<Trusted>()) {}
+
+  // When a chain check passed for a certificate, and until when it would pass again:
+  // the trust anchors and intermediates never change while vtpmd runs.
+  struct Verdict {
+    Origin origin;
+    TimePoint valid_from;
+    TimePoint valid_until;
+  };
+  struct Trusted {
+    std::mutex mu;
+    std::unordered_map<std::string, Verdict> by_der;
+  };
+  Result<Verdict> VerifyChain(X509* ek_certificate, TimePoint now) const;
+  std::optional<Origin> Remembered(const std::string& der, TimePoint now) const;
+  void Remember(std::string der, Verdict verdict) const;
 
   Store* store_;
   std::vector<ossl::X509Ptr> owned_;  // the configured certificates
   X509* ek_authority_;
   std::vector<X509*> anchors_;
   std::vector<X509*> intermediates_;
+  TimePoint anchors_valid_from_ = TimePoint::min();
+  TimePoint anchors_valid_until_ = TimePoint::max();
+  std::unique_ptr<Trusted> trusted_;
 };
 
 }  // namespace vtpmd::ca

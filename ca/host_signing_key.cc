@@ -6,6 +6,7 @@
 #include "ca/certificate_builder.h"
 #include "ca/certificate_record.h"
 #include "ca/x509_time.h"
+#include "core/tpm_keys.h"
 #include "core/tpm_signature.h"
 #include "core/tpm_wire.h"
 
@@ -49,7 +50,10 @@ Result<ossl::X509Ptr> IssueHostSigningKeyCertificate(const Issuer& privacy_ca, X
   const std::chrono::seconds validity = std::min(kHostSignerValidity, remaining);
   if (validity <= std::chrono::seconds(0)) return FailedPrecondition("the platform AIK certificate has expired");
 
-  CertificateBuilder builder(key->key());
+  VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr public_key, tpm::PublicKeyFromTpm(key->area()));
+  // An EVP key, not the TPM-area path: the signer's certificate must carry a decoded
+  // key, since every certificate it signs is verified against it.
+  CertificateBuilder builder(public_key.get());
   builder.SetSubject({.common_name = host_name, .organization = "", .organizational_unit = "host signing key"})
       .SetValidity(clock, validity)
       .SetBasicConstraints(true, 0)

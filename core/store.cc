@@ -8,6 +8,8 @@ namespace vtpmd {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+// More distinct statements than the code has: dynamic SQL cannot grow the cache.
+constexpr std::size_t kMaxIdleStatements = 256;
 
 Error SqliteError(sqlite3* db, std::string_view what) {
   const int code = sqlite3_errcode(db);
@@ -20,26 +22,39 @@ Error SqliteError(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
+Statement::Statement(Store& owner, std::unique_lock<std::recursive_mutex> lock, std::string sql, sqlite3_stmt* stmt)
+    : owner_(&owner), lock_(std::move(lock)), sql_(std::move(sql)), stmt_(stmt) {}
+
 Statement::Statement(Statement&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)),
+    : owner_(std::exchange(other.owner_, nullptr)),
+      lock_(std::move(other.lock_)),
+      sql_(std::move(other.sql_)),
       stmt_(std::exchange(other.stmt_, nullptr)),
       bind_status_(std::move(other.bind_status_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
-    db_ = std::exchange(other.db_, nullptr);
+    GiveBack();
+    owner_ = std::exchange(other.owner_, nullptr);
+    lock_ = std::move(other.lock_);
+    sql_ = std::move(other.sql_);
     stmt_ = std::exchange(other.stmt_, nullptr);
     bind_status_ = std::move(other.bind_status_);
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  GiveBack();
+}
+
+void Statement::GiveBack() {
+  if (stmt_ != nullptr) owner_->Recycle(std::move(sql_), std::exchange(stmt_, nullptr));
+}
 
 Statement& Statement::Bind(int index, std::int64_t value) {
   if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK && bind_status_.ok()) {
-    bind_status_ = SqliteError(db_, "bind");
+    bind_status_ = SqliteError(sqlite3_db_handle(stmt_), "bind");
   }
   return *this;
 }
@@ -47,7 +62,7 @@ Statement& Statement::Bind(int index, std::int64_t value) {
 Statement& Statement::Bind(int index, std::string_view text) {
   if (text.size() > INT_MAX ||
       sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
-    if (bind_status_.ok()) bind_status_ = SqliteError(db_, "bind");
+    if (bind_status_.ok()) bind_status_ = SqliteError(sqlite3_db_handle(stmt_), "bind");
   }
   return *this;
 }
@@ -58,13 +73,14 @@ Statement& Statement::Bind(int index, ByteView blob) {
   const void* data = blob.empty() ? &kEmpty : blob.data();
   if (blob.size() > INT_MAX ||
       sqlite3_bind_blob(stmt_, index, data, static_cast<int>(blob.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
-    if (bind_status_.ok()) bind_status_ = SqliteError(db_, "bind");
+    if (bind_status_.ok()) bind_status_ = SqliteError(sqlite3_db_handle(stmt_), "bind");
   }
   return *this;
 }
 
 Statement& Statement::BindNull(int index) {
-  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteError(db_, "bind");
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK && bind_status_.ok())
+    bind_status_ = SqliteError(sqlite3_db_handle(stmt_), "bind");
   return *this;
 }
 
@@ -72,8 +88,13 @@ Result<bool> Statement::Step() {
   if (!bind_status_.ok()) return bind_status_.error();
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  Error error = SqliteError(db_, "step");
+  if (rc == SQLITE_DONE) {
+    if (!sqlite3_stmt_readonly(stmt_) && sqlite3_get_autocommit(sqlite3_db_handle(stmt_)) != 0) {
+      VTPMD_RETURN_IF_ERROR(owner_->AfterAutocommitWrite());
+    }
+    return false;
+  }
+  Error error = SqliteError(sqlite3_db_handle(stmt_), "step");
   sqlite3_reset(stmt_);
   return error;
 }
@@ -84,7 +105,9 @@ Status Statement::Run() {
   return Ok();
 }
 
-std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::Int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::Text(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
@@ -100,12 +123,15 @@ Bytes Statement::Blob(int column) const {
   return Bytes(data, data + size);
 }
 
-bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
-int Statement::Changes() const { return sqlite3_changes(db_); }
+int Statement::Changes() const {
+  return sqlite3_changes(sqlite3_db_handle(stmt_));
+}
 
-Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path,
-                                           std::span<const Migration> migrations) {
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, std::span<const Migration> migrations) {
   return OpenUri(path.string(), false, migrations);
 }
 
@@ -122,22 +148,33 @@ Result<std::unique_ptr<Store>> Store::OpenUri(const std::string& uri, bool in_me
   if (rc != SQLITE_OK) return Unavailable("opening database " + uri + ": " + sqlite3_errstr(rc));
   VTPMD_RETURN_IF_ERROR(store->Configure(in_memory));
   VTPMD_RETURN_IF_ERROR(store->Migrate(migrations));
+  if (!in_memory) {
+    VTPMD_ASSIGN_OR_RETURN(store->group_sync_,
+                           GroupSync::Open(std::string(sqlite3_db_filename(store->db_, "main")) + "-wal"));
+    // The migrations committed before there was anyone to flush them.
+    VTPMD_RETURN_IF_ERROR(store->AfterAutocommitWrite());
+  }
   return store;
 }
 
-Store::~Store() { sqlite3_close_v2(db_); }
+Store::~Store() {
+  for (auto& [sql, stmt] : idle_statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
 
 Status Store::Configure(bool in_memory) {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db_, 0);
   if (!in_memory) {
-    // WAL with synchronous=FULL: a committed transaction survives power loss and kill -9.
+    // WAL with synchronous=NORMAL: SQLite does not sync at commit; GroupSync does,
+    // before a commit is reported, so it survives power loss and kill -9.
     VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA journal_mode=WAL"));
-    VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA synchronous=FULL"));
+    VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA synchronous=NORMAL"));
   }
   VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA foreign_keys=ON"));
-  return ExecLocked("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  return ExecLocked(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
 }
 
 Status Store::Migrate(std::span<const Migration> migrations) {
@@ -159,7 +196,8 @@ Status Store::Migrate(std::span<const Migration> migrations) {
     Status applied = Transaction([&]() -> Status {
       VTPMD_RETURN_IF_ERROR(ExecLocked(migration.sql));
       VTPMD_ASSIGN_OR_RETURN(
-          auto record, Prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?, ?, strftime('%s','now'))"));
+          auto record,
+          Prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?, ?, strftime('%s','now'))"));
       return record.Bind(1, std::int64_t{migration.version}).Bind(2, migration.name).Run();
     });
     if (!applied.ok()) {
@@ -172,16 +210,38 @@ Status Store::Migrate(std::span<const Migration> migrations) {
 }
 
 Result<Statement> Store::Prepare(std::string_view sql) {
+  std::unique_lock lock(mu_);
+  if (auto idle = idle_statements_.find(sql); idle != idle_statements_.end()) {
+    sqlite3_stmt* stmt = idle->second;
+    idle_statements_.erase(idle);
+    return Statement(*this, std::move(lock), std::string(sql), stmt);
+  }
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+  if (sql.size() > INT_MAX ||
+      sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
     return SqliteError(db_, "prepare");
   }
-  return Statement(db_, stmt);
+  return Statement(*this, std::move(lock), std::string(sql), stmt);
+}
+
+void Store::Recycle(std::string sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (idle_statements_.size() >= kMaxIdleStatements) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  idle_statements_.emplace(std::move(sql), stmt);
+}
+
+Status Store::AfterAutocommitWrite() {
+  return group_sync_ ? group_sync_->WaitDurable(group_sync_->Committed()) : Ok();
 }
 
 Status Store::Exec(std::string_view sql) {
   std::lock_guard lock(mu_);
-  return ExecLocked(sql);
+  VTPMD_RETURN_IF_ERROR(ExecLocked(sql));
+  return sqlite3_get_autocommit(db_) != 0 ? AfterAutocommitWrite() : Ok();
 }
 
 Status Store::ExecLocked(std::string_view sql) {

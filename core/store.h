@@ -1,6 +1,10 @@
 #pragma once
 // The embedded SQLite store: WAL journal, foreign keys on, a busy timeout, and
 // numbered schema migrations applied in order at open, each in its own transaction.
+// One connection is shared by every thread, so a statement holds the store's lock
+// for as long as it lives: nobody reads another thread's half-done transaction or
+// writes into it. Commits are durable before Transaction() returns, flushed in
+// groups (core/group_sync.h) outside the lock.
 
 #include <sqlite3.h>
 
@@ -12,8 +16,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/bytes.h"
+#include "core/group_sync.h"
 #include "core/result.h"
 
 namespace vtpmd {
@@ -24,7 +30,11 @@ struct Migration {
   std::string_view sql;
 };
 
-// A prepared statement. Bind indices are 1-based, column indices 0-based, as in SQLite.
+class Store;
+
+// A prepared statement, handed back to the store's cache when it goes away. Bind
+// indices are 1-based, column indices 0-based, as in SQLite. It must not outlive
+// its store or move to another thread.
 class Statement {
  public:
   Statement(Statement&&) noexcept;
@@ -52,9 +62,12 @@ class Statement {
 
  private:
   friend class Store;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Store& owner, std::unique_lock<std::recursive_mutex> lock, std::string sql, sqlite3_stmt* stmt);
+  void GiveBack();
 
-  sqlite3* db_ = nullptr;
+  Store* owner_ = nullptr;
+  std::unique_lock<std::recursive_mutex> lock_;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
   Status bind_status_;
 };
@@ -63,8 +76,7 @@ class Store {
  public:
   // Opens (creating if needed) the database and applies pending migrations.
   // A database whose schema is newer than `migrations` is refused.
-  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path,
-                                             std::span<const Migration> migrations);
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, std::span<const Migration> migrations);
   static Result<std::unique_ptr<Store>> OpenInMemory(std::span<const Migration> migrations);
   ~Store();
   Store(const Store&) = delete;
@@ -77,33 +89,48 @@ class Store {
   // Runs `body` in one IMMEDIATE transaction; commits when it returns Ok, rolls back otherwise.
   // Holding the store's lock for the whole body keeps transactions from interleaving
   // on the shared connection.
+  // It returns once the commit is durable, and the flush happens after the lock is
+  // released, so other transactions proceed meanwhile.
   template <typename Fn>
   Status Transaction(Fn&& body) {
-    std::lock_guard lock(mu_);
-    VTPMD_RETURN_IF_ERROR(ExecLocked("BEGIN IMMEDIATE"));
-    Status status = body();
-    if (!status.ok()) {
-      (void)ExecLocked("ROLLBACK");
-      return status;
+    std::uint64_t commit = 0;
+    {
+      std::lock_guard lock(mu_);
+      VTPMD_RETURN_IF_ERROR(ExecLocked("BEGIN IMMEDIATE"));
+      Status status = body();
+      if (!status.ok()) {
+        (void)ExecLocked("ROLLBACK");
+        return status;
+      }
+      VTPMD_RETURN_IF_ERROR(ExecLocked("COMMIT"));
+      if (group_sync_) commit = group_sync_->Committed();
     }
-    return ExecLocked("COMMIT");
+    return group_sync_ ? group_sync_->WaitDurable(commit) : Ok();
   }
 
-  // For callers outside a Transaction() that need several statements to be atomic
-  // with respect to other threads.
-  std::recursive_mutex& mutex() { return mu_; }
-
  private:
+  friend class Statement;
   explicit Store(sqlite3* db) : db_(db) {}
   static Result<std::unique_ptr<Store>> OpenUri(const std::string& uri, bool in_memory,
                                                 std::span<const Migration> migrations);
   Status Configure(bool in_memory);
   Status Migrate(std::span<const Migration> migrations);
   Status ExecLocked(std::string_view sql);
+  // A write that committed on its own, outside Transaction(), is made durable too.
+  Status AfterAutocommitWrite();
+  void Recycle(std::string sql, sqlite3_stmt* stmt);
 
   sqlite3* db_;
   std::recursive_mutex mu_;
   int schema_version_ = 0;
+  std::unique_ptr<GroupSync> group_sync_;  // null in memory
+  // Compiling SQL costs more than running most of ours; finished statements wait
+  // here, reset, for the next Prepare of the same text. Guarded by mu_.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_multimap<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> idle_statements_;
 };
 
 }  // namespace vtpmd

@@ -9,17 +9,18 @@ namespace {
 using ParamBuildPtr = ossl::Owned<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
 using ParamsPtr = ossl::Owned<OSSL_PARAM, OSSL_PARAM_free>;
 
-constexpr unsigned long kDefaultRsaExponent = 65537;
+constexpr std::uint32_t kDefaultRsaExponent = 65537;
 
 struct Curve {
   const char* group_name;
+  int nid;
   std::size_t field_bytes;
 };
 
 Result<Curve> CurveFromTpm(TPMI_ECC_CURVE curve) {
   switch (curve) {
-    case TPM2_ECC_NIST_P256: return Curve{"P-256", 32};
-    case TPM2_ECC_NIST_P384: return Curve{"P-384", 48};
+    case TPM2_ECC_NIST_P256: return Curve{"P-256", NID_X9_62_prime256v1, 32};
+    case TPM2_ECC_NIST_P384: return Curve{"P-384", NID_secp384r1, 48};
     default: return Unsupported("unsupported TPM ECC curve");
   }
 }
@@ -45,12 +46,13 @@ Result<ossl::PkeyPtr> RsaPublicKey(const TPMT_PUBLIC& area) {
   if (static_cast<unsigned>(modulus.size) * 8 != params.keyBits) {
     return InvalidArgument("RSA modulus size does not match keyBits");
   }
-  VTPMD_ASSIGN_OR_RETURN(ossl::BignumPtr n,
-                         ossl::CheckPtr(ossl::BignumPtr(BN_bin2bn(modulus.buffer, modulus.size, nullptr)), "BN_bin2bn"));
+  VTPMD_ASSIGN_OR_RETURN(
+      ossl::BignumPtr n,
+      ossl::CheckPtr(ossl::BignumPtr(BN_bin2bn(modulus.buffer, modulus.size, nullptr)), "BN_bin2bn"));
   VTPMD_ASSIGN_OR_RETURN(ossl::BignumPtr e, ossl::CheckPtr(ossl::BignumPtr(BN_new()), "BN_new"));
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(BN_set_word(e.get(), params.exponent == 0 ? kDefaultRsaExponent : params.exponent), "BN_set_word"));
-  VTPMD_ASSIGN_OR_RETURN(ParamBuildPtr build, ossl::CheckPtr(ParamBuildPtr(OSSL_PARAM_BLD_new()), "OSSL_PARAM_BLD_new"));
+  VTPMD_RETURN_IF_ERROR(ossl::Check(BN_set_word(e.get(), RsaExponent(params)), "BN_set_word"));
+  VTPMD_ASSIGN_OR_RETURN(ParamBuildPtr build,
+                         ossl::CheckPtr(ParamBuildPtr(OSSL_PARAM_BLD_new()), "OSSL_PARAM_BLD_new"));
   VTPMD_RETURN_IF_ERROR(ossl::Check(OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()), "push n"));
   VTPMD_RETURN_IF_ERROR(ossl::Check(OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()), "push e"));
   return PublicKeyFromParams("RSA", build.get());
@@ -65,18 +67,32 @@ Status AppendCoordinate(const TPM2B_ECC_PARAMETER& coordinate, std::size_t field
 
 Result<ossl::PkeyPtr> EccPublicKey(const TPMT_PUBLIC& area) {
   VTPMD_ASSIGN_OR_RETURN(Curve curve, CurveFromTpm(area.parameters.eccDetail.curveID));
-  Bytes point = {POINT_CONVERSION_UNCOMPRESSED};
-  VTPMD_RETURN_IF_ERROR(AppendCoordinate(area.unique.ecc.x, curve.field_bytes, point));
-  VTPMD_RETURN_IF_ERROR(AppendCoordinate(area.unique.ecc.y, curve.field_bytes, point));
-  VTPMD_ASSIGN_OR_RETURN(ParamBuildPtr build, ossl::CheckPtr(ParamBuildPtr(OSSL_PARAM_BLD_new()), "OSSL_PARAM_BLD_new"));
+  VTPMD_ASSIGN_OR_RETURN(EccPoint ecc, EccPointFromTpm(area));
+  const Bytes& point = ecc.point;
+  VTPMD_ASSIGN_OR_RETURN(ParamBuildPtr build,
+                         ossl::CheckPtr(ParamBuildPtr(OSSL_PARAM_BLD_new()), "OSSL_PARAM_BLD_new"));
   VTPMD_RETURN_IF_ERROR(ossl::Check(
       OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.group_name, 0), "push group"));
-  VTPMD_RETURN_IF_ERROR(ossl::Check(
-      OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()), "push point"));
+  VTPMD_RETURN_IF_ERROR(
+      ossl::Check(OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
+                  "push point"));
   return PublicKeyFromParams("EC", build.get());
 }
 
 }  // namespace
+
+Result<EccPoint> EccPointFromTpm(const TPMT_PUBLIC& area) {
+  if (area.type != TPM2_ALG_ECC) return InvalidArgument("not an ECC key");
+  VTPMD_ASSIGN_OR_RETURN(Curve curve, CurveFromTpm(area.parameters.eccDetail.curveID));
+  Bytes point = {POINT_CONVERSION_UNCOMPRESSED};
+  VTPMD_RETURN_IF_ERROR(AppendCoordinate(area.unique.ecc.x, curve.field_bytes, point));
+  VTPMD_RETURN_IF_ERROR(AppendCoordinate(area.unique.ecc.y, curve.field_bytes, point));
+  return EccPoint{curve.nid, std::move(point)};
+}
+
+std::uint32_t RsaExponent(const TPMS_RSA_PARMS& params) {
+  return params.exponent == 0 ? kDefaultRsaExponent : params.exponent;
+}
 
 Result<ossl::PkeyPtr> PublicKeyFromTpm(const TPMT_PUBLIC& area) {
   switch (area.type) {

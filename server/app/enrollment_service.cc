@@ -1,8 +1,7 @@
 #include "server/app/enrollment_service.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "ca/aik_certificate.h"
 #include "ca/certificate_record.h"
@@ -41,9 +40,8 @@ Result<std::unique_ptr<EnrollmentService>> EnrollmentService::Create(
   VTPMD_ASSIGN_OR_RETURN(ca::EkCertificateVerifier verifier,
                          ca::EkCertificateVerifier::Create(store, hierarchy, std::move(manufacturer_certificates)));
   VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* privacy_ca, hierarchy.issuer(ca::IssuerRole::kPrivacyCa));
-  std::unique_ptr<EnrollmentService> service(
-      new EnrollmentService(std::move(instances), store, hierarchy, std::move(verifier), std::move(platform_policy),
-                            clock));
+  std::unique_ptr<EnrollmentService> service(new EnrollmentService(
+      std::move(instances), store, hierarchy, std::move(verifier), std::move(platform_policy), clock));
   auto announce = [&events](X509*, std::string_view serial, std::string_view instance_id,
                             std::string_view kind) -> Status {
     boost::json::object data{{"serial", serial}, {"kind", kind}, {"issuer", "privacy-ca"}};
@@ -74,7 +72,8 @@ Result<ca::IssuedChallenge> EnrollmentService::InstanceChallenge(const api::AikC
     if (!der) return Internal("the EK certificate of instance " + instance.id + " is missing");
     candidates.push_back({&key, std::move(*der)});
   }
-  if (candidates.empty()) return InvalidArgument("instance " + instance.id + " has no " + *request.ek_algorithm + " EK");
+  if (candidates.empty())
+    return InvalidArgument("instance " + instance.id + " has no " + *request.ek_algorithm + " EK");
   auto chosen = candidates.begin();
   if (request.ek_certificate_der) {
     chosen = std::find_if(candidates.begin(), candidates.end(),
@@ -88,7 +87,7 @@ Result<ca::IssuedChallenge> EnrollmentService::InstanceChallenge(const api::AikC
   if (request.ek_public && *request.ek_public != ek->public_area) {
     return Unsupported("the EK public area sent is not instance " + instance.id + "'s " + ek->algorithm + " EK");
   }
-  VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr certificate, ossl::ParseCertificateDer(certificate_der));
+  VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr certificate, ek_certificates_.Parse(certificate_der));
   // Solution 1 of the paper: the EK' certificate vouches for the platform too, and
   // an AIK' is certified only while that binding holds.
   if (instance.certification_method == kAikCertifiesEk) {
@@ -106,7 +105,7 @@ Result<ca::IssuedChallenge> EnrollmentService::InstanceChallenge(const api::AikC
 
 Result<ca::IssuedChallenge> EnrollmentService::Challenge(const api::AikChallengeRequest& request) {
   if (request.instance_id) return Audited(InstanceChallenge(request), "challenge");
-  auto certificate = ossl::ParseCertificateDer(*request.ek_certificate_der);
+  auto certificate = ek_certificates_.Parse(*request.ek_certificate_der);
   if (!certificate.ok()) return Audited<ca::IssuedChallenge>(certificate.error(), "challenge");
   // An EK' certificate we issued names its vTPM: that AIK is the instance's, never
   // a platform's, whichever way the guest asked.
@@ -162,7 +161,8 @@ Result<std::string> EnrollmentService::ChainPem(const ca::Enrollment& enrollment
   if (!enrollment.host_signed) return hierarchy_.ChainPem(enrollment.certificate.get(), ca::IssuerRole::kPrivacyCa);
   if (!host_signer_) return Internal("a host-signed AIK certificate without a host signer");
   VTPMD_ASSIGN_OR_RETURN(std::string leaf, ossl::CertificatePem(enrollment.certificate.get()));
-  VTPMD_ASSIGN_OR_RETURN(std::string issuers, hierarchy_.ChainPem(host_signer_->certificate(), ca::IssuerRole::kPrivacyCa));
+  VTPMD_ASSIGN_OR_RETURN(std::string issuers,
+                         hierarchy_.ChainPem(host_signer_->certificate(), ca::IssuerRole::kPrivacyCa));
   return leaf + issuers;
 }
 

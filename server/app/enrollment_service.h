@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ca/aik_enrollment.h"
+#include "ca/certificate_cache.h"
 #include "ca/ek_certificate_verifier.h"
 #include "ca/hierarchy.h"
 #include "ca/platform_binding.h"
@@ -38,8 +39,8 @@ class EnrollmentService {
 
   Result<ca::IssuedChallenge> Challenge(const api::AikChallengeRequest& request);
   // The host's own AIK: the same protocol, named after the host.
-  Result<ca::IssuedChallenge> ChallengePlatform(X509* ek_certificate, const TPMT_PUBLIC& ek_public,
-                                                ByteView aik_public, std::string host_name);
+  Result<ca::IssuedChallenge> ChallengePlatform(X509* ek_certificate, const TPMT_PUBLIC& ek_public, ByteView aik_public,
+                                                std::string host_name);
   Result<ca::Enrollment> Activate(std::string_view challenge_id, const SecretBytes& secret);
   // The issued certificate and its issuers up to the root, as PEM.
   Result<std::string> ChainPem(const ca::Enrollment& enrollment) const;
@@ -49,10 +50,16 @@ class EnrollmentService {
   bool has_host_signer() const { return host_signer_.has_value(); }
 
  private:
+  static constexpr std::size_t kCachedEkCertificates = 1024;
+
   EnrollmentService(InstanceLookup instances, Store& store, const ca::CaHierarchy& hierarchy,
                     ca::EkCertificateVerifier verifier, ca::PlatformPolicy platform_policy, const Clock& clock)
-      : instances_(std::move(instances)), store_(store), hierarchy_(hierarchy), verifier_(std::move(verifier)),
-        platform_policy_(std::move(platform_policy)), clock_(clock) {}
+      : instances_(std::move(instances)),
+        store_(store),
+        hierarchy_(hierarchy),
+        verifier_(std::move(verifier)),
+        platform_policy_(std::move(platform_policy)),
+        clock_(clock) {}
 
   Result<ca::IssuedChallenge> InstanceChallenge(const api::AikChallengeRequest& request);
   // The instance an EK certificate was issued to here, or "" for any other.
@@ -62,6 +69,7 @@ class EnrollmentService {
   Store& store_;
   const ca::CaHierarchy& hierarchy_;
   ca::EkCertificateVerifier verifier_;
+  ca::CertificateCache ek_certificates_{kCachedEkCertificates};
   std::optional<ca::TpmCertificateSigner> host_signer_;
   // What the platform binding of aik-certifies-ek EK' certificates must show.
   const ca::PlatformPolicy platform_policy_;

@@ -29,20 +29,22 @@ Result<ossl::X509Ptr> FindCurrent(Store& store, std::string_view kind, EVP_PKEY*
 }  // namespace
 
 Result<ossl::X509Ptr> EnsurePlatformAikCertificate(vtpm::PlatformTpm& platform, EnrollmentService& enrollment,
-                                                   Store& store, X509* rsa_ek_certificate,
-                                                   const std::string& host_name, const Clock& clock) {
+                                                   Store& store, X509* rsa_ek_certificate, const std::string& host_name,
+                                                   const Clock& clock) {
   VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr aik_key, tpm::PublicKeyFromTpm(platform.aik().publicArea));
   VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr existing, FindCurrent(store, ca::kPlatformAikKind, aik_key.get(), clock.Now()));
   if (existing) return existing;
 
   VTPMD_ASSIGN_OR_RETURN(Bytes aik_public, tpm::MarshalPublic(platform.aik()));
-  VTPMD_ASSIGN_OR_RETURN(ca::IssuedChallenge challenge,
-                         enrollment.ChallengePlatform(rsa_ek_certificate, platform.ek_rsa().publicArea, aik_public,
-                                                      host_name));
+  VTPMD_ASSIGN_OR_RETURN(
+      ca::IssuedChallenge challenge,
+      enrollment.ChallengePlatform(rsa_ek_certificate, platform.ek_rsa().publicArea, aik_public, host_name));
   VTPMD_ASSIGN_OR_RETURN(SecretBytes secret, platform.ActivateCredential(challenge.credential.id_object,
                                                                          challenge.credential.encrypted_secret));
   VTPMD_ASSIGN_OR_RETURN(ca::Enrollment enrolled, enrollment.Activate(challenge.id, secret));
-  return std::move(enrolled.certificate);
+  // Parsed again so the host signing key's certification can read its key.
+  VTPMD_ASSIGN_OR_RETURN(Bytes der, ossl::CertificateDer(enrolled.certificate.get()));
+  return ossl::ParseCertificateDer(der);
 }
 
 Result<ca::TpmCertificateSigner> EnsureHostSigner(vtpm::PlatformTpm& platform, const ca::CaHierarchy& hierarchy,
@@ -57,9 +59,9 @@ Result<ca::TpmCertificateSigner> EnsureHostSigner(vtpm::PlatformTpm& platform, c
     VTPMD_ASSIGN_OR_RETURN(const ca::Issuer* privacy_ca, hierarchy.issuer(ca::IssuerRole::kPrivacyCa));
     const ca::HostKeyEvidence evidence{std::move(key_public), std::move(certified.attest),
                                        std::move(certified.signature)};
-    VTPMD_ASSIGN_OR_RETURN(certificate, ca::IssueHostSigningKeyCertificate(*privacy_ca, platform_aik_certificate,
-                                                                           evidence, nonce, host_name, store, clock,
-                                                                           rng));
+    VTPMD_ASSIGN_OR_RETURN(certificate,
+                           ca::IssueHostSigningKeyCertificate(*privacy_ca, platform_aik_certificate, evidence, nonce,
+                                                              host_name, store, clock, rng));
   }
   return ca::TpmCertificateSigner::Create(std::move(certificate), [&platform](ByteView to_be_signed) -> Result<Bytes> {
     VTPMD_ASSIGN_OR_RETURN(Bytes signature, platform.SignWithHostKey(to_be_signed));

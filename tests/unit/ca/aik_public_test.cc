@@ -52,7 +52,9 @@ TEST(AikPublicTest, AcceptsTheAiksTpm2ToolsCreates) {
     auto aik = AikPublic::Create(Data(base + ".pub"));
     ASSERT_TRUE(aik.ok()) << key << ": " << aik.error().message();
     EXPECT_EQ(aik->name(), Data(base + ".name")) << key;
-    ASSERT_NE(aik->key(), nullptr);
+    auto recalled = AikPublic::Recall(Data(base + ".pub"));
+    ASSERT_TRUE(recalled.ok()) << key;
+    EXPECT_EQ(recalled->name(), aik->name()) << key;
     EXPECT_EQ(aik->area().type, key == "akecc" || key == "akp384" ? TPM2_ALG_ECC : TPM2_ALG_RSA) << key;
   }
 }

@@ -1,8 +1,12 @@
 #include "core/store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "schema/schema.h"
 
@@ -87,6 +91,94 @@ TEST(Store, BindsAndReadsValuesAndReportsConstraintViolations) {
   EXPECT_EQ(select->Blob(1), blob);
   EXPECT_TRUE(select->IsNull(2));
   EXPECT_FALSE(*select->Step());
+}
+
+TEST(Store, ReusedStatementsStartWithoutTheirOldBindings) {
+  auto opened = Store::OpenInMemory(kTwoSteps);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  {
+    auto first = store.Prepare("SELECT ?");
+    ASSERT_TRUE(first.ok());
+    first->Bind(1, std::int64_t{5});
+    ASSERT_TRUE(*first->Step());
+    EXPECT_EQ(first->Int(0), 5);
+    // Left mid-result: the cache must reset it.
+  }
+  auto second = store.Prepare("SELECT ?");
+  ASSERT_TRUE(second.ok());
+  auto third = store.Prepare("SELECT ?");  // the same text twice at once
+  ASSERT_TRUE(third.ok());
+  third->Bind(1, std::int64_t{7});
+  ASSERT_TRUE(*second->Step());
+  EXPECT_TRUE(second->IsNull(0));
+  ASSERT_TRUE(*third->Step());
+  EXPECT_EQ(third->Int(0), 7);
+}
+
+TEST(Store, ReadersNeverSeeAnotherThreadsUnfinishedTransaction) {
+  auto opened = Store::OpenInMemory(kTwoSteps);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  for (int round = 0; round < 50; ++round) {
+    std::atomic<bool> inserted = false;
+    std::int64_t seen = -1;
+    std::thread reader([&] {
+      while (!inserted.load()) std::this_thread::yield();
+      auto count = store.Prepare("SELECT COUNT(*) FROM t");
+      if (count.ok() && *count->Step()) seen = count->Int(0);
+    });
+    Status rolled_back = store.Transaction([&]() -> Status {
+      VTPMD_ASSIGN_OR_RETURN(auto insert, store.Prepare("INSERT INTO t(name) VALUES('pending')"));
+      VTPMD_RETURN_IF_ERROR(insert.Run());
+      inserted = true;
+      for (int i = 0; i < 1000; ++i) std::this_thread::yield();  // give the reader every chance to barge in
+      return InvalidArgument("rolled back");
+    });
+    reader.join();
+    ASSERT_FALSE(rolled_back.ok());
+    ASSERT_EQ(seen, 0) << "round " << round;
+  }
+}
+
+TEST(Store, ConcurrentTransactionsOnAFileAreAllDurable) {
+  const auto directory = std::filesystem::temp_directory_path() / ("vtpmd-store-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  const auto path = directory / "store.db";
+  constexpr int kThreads = 4;
+  constexpr int kEach = 40;
+  {
+    auto opened = Store::Open(path, kTwoSteps);
+    ASSERT_TRUE(opened.ok()) << opened.error().message();
+    Store& store = **opened;
+    std::vector<std::thread> writers;
+    std::atomic<int> failures = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          Status written = store.Transaction([&]() -> Status {
+            VTPMD_ASSIGN_OR_RETURN(auto insert, store.Prepare("INSERT INTO t(name) VALUES(?)"));
+            return insert.Bind(1, std::to_string(t) + "-" + std::to_string(i)).Run();
+          });
+          if (!written.ok()) ++failures;
+        }
+      });
+    }
+    for (std::thread& writer : writers) writer.join();
+    EXPECT_EQ(failures.load(), 0);
+    // A write outside any transaction commits (and is flushed) on its own.
+    auto single = store.Prepare("INSERT INTO t(name) VALUES('alone')");
+    ASSERT_TRUE(single.ok());
+    ASSERT_TRUE(single->Run().ok());
+  }
+  auto reopened = Store::Open(path, kTwoSteps);
+  ASSERT_TRUE(reopened.ok());
+  auto count = (*reopened)->Prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Int(0), kThreads * kEach + 1);
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
