@@ -1,12 +1,12 @@
 #include "server/app/application.h"
 
 #include <openssl/crypto.h>
-
-#include <boost/json.hpp>
-
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
 #include <fstream>
+#include <thread>
 
 #include "ca/chain_verifier.h"
 #include "ca/key_algorithm.h"
@@ -25,8 +25,8 @@
 #include "server/api/token_routes.h"
 #include "server/app/data_key.h"
 #include "server/app/log.h"
-#include "server/app/platform_enrollment.h"
 #include "server/app/platform_endorsement.h"
+#include "server/app/platform_enrollment.h"
 
 namespace vtpmd::app {
 namespace {
@@ -104,8 +104,7 @@ Status Application::OpenTrustChain() {
   VTPMD_ASSIGN_OR_RETURN(manufacturer_roots_, LoadManufacturerRoots(config_.manufacturer_roots));
   std::vector<X509*> root_ptrs;
   for (const auto& root : manufacturer_roots_) root_ptrs.push_back(root.get());
-  auto ek_certificates =
-      EstablishPlatformEkCertificates(*platform_, *ca_, *store_, root_ptrs, clock_, rng_);
+  auto ek_certificates = EstablishPlatformEkCertificates(*platform_, *ca_, *store_, root_ptrs, clock_, rng_);
   if (!ek_certificates.ok()) return ek_certificates.error().WithContext("platform EK certificates");
   for (const auto& ek : *ek_certificates) {
     if (ek.status != EkCertificateStatus::kVerified) {
@@ -126,7 +125,8 @@ Status Application::EnsureAdminToken() {
   if (admins > 0) return Ok();
   VTPMD_ASSIGN_OR_RETURN(auth::IssuedToken token, tokens_->Issue(auth::Role::kAdmin, "bootstrap admin", std::nullopt));
   VTPMD_RETURN_IF_ERROR(data_dir_->WriteFileAtomically(kAdminTokenFile, AsChars(token.token.view()), 0600));
-  Log(LogLevel::kInfo, "created the first admin token: " + std::filesystem::absolute(data_dir_->File(kAdminTokenFile)).string());
+  Log(LogLevel::kInfo,
+      "created the first admin token: " + std::filesystem::absolute(data_dir_->File(kAdminTokenFile)).string());
   return Ok();
 }
 
@@ -148,8 +148,8 @@ Status Application::StartInstances() {
   // Before any instance is provisioned: method aik-certifies-ek quotes with it.
   VTPMD_RETURN_IF_ERROR(EnrollPlatformAik());
 
-  InstanceManager::Options options{data_dir_->File("instances"), config_.socket_dir, config_.threads,
-                                   PlatformBinder(), enrollment_->has_host_signer()};
+  InstanceManager::Options options{data_dir_->File("instances"), config_.socket_dir, config_.threads, PlatformBinder(),
+                                   enrollment_->has_host_signer()};
   auto instances = InstanceManager::Start(options, *store_, *events_, *ca_, data_key_, clock_, rng_);
   if (!instances.ok()) return instances.error().WithContext("vTPM instances");
   instances_ = std::move(*instances);
@@ -163,7 +163,8 @@ ca::PlatformBinder Application::PlatformBinder() {
     VTPMD_ASSIGN_OR_RETURN(TPML_PCR_SELECTION selection, tpm::ParsePcrSelectionText(kPlatformBindingPcrs));
     VTPMD_ASSIGN_OR_RETURN(vtpm::QuoteResult quote, platform->Quote(digest, selection));
     Bytes values;
-    for (const Bytes& value : vtpm::ValuesInTpmOrder(quote.pcrs)) values.insert(values.end(), value.begin(), value.end());
+    for (const Bytes& value : vtpm::ValuesInTpmOrder(quote.pcrs))
+      values.insert(values.end(), value.begin(), value.end());
     return ca::PlatformBinding{aik, std::move(quote.attest), std::move(quote.signature), std::move(values)};
   };
 }
@@ -177,8 +178,8 @@ Status Application::EnrollPlatformAik() {
     return Ok();
   }
   VTPMD_ASSIGN_OR_RETURN(ossl::X509Ptr ek_certificate, ossl::ParseCertificateDer(*rsa_ek->der));
-  auto certificate = EnsurePlatformAikCertificate(*platform_, *enrollment_, *store_, ek_certificate.get(), HostName(),
-                                                  clock_);
+  auto certificate =
+      EnsurePlatformAikCertificate(*platform_, *enrollment_, *store_, ek_certificate.get(), HostName(), clock_);
   if (!certificate.ok()) return certificate.error().WithContext("enrolling the platform AIK");
   VTPMD_ASSIGN_OR_RETURN(platform_view_->aik_certificate_chain_pem,
                          ca_->ChainPem(certificate->get(), ca::IssuerRole::kPrivacyCa));
@@ -228,7 +229,12 @@ Status Application::StartServer() {
   http::ServerOptions options;
   options.host = config_.listen_host;
   options.port = config_.listen_port;
-  options.threads = config_.threads;
+  // Handlers run on the I/O threads and some of them wait: for the store's flush,
+  // for a platform TPM that takes hundreds of milliseconds per quote. More threads
+  // than cores keep the other connections served meanwhile.
+  constexpr unsigned kIoThreadsPerCore = 8;
+  options.threads =
+      config_.threads != 0 ? config_.threads : kIoThreadsPerCore * std::max(1u, std::thread::hardware_concurrency());
   options.limits.header_limit = config_.header_limit;
   options.limits.body_limit = config_.body_limit;
   options.limits.read_timeout = config_.read_timeout;
@@ -247,12 +253,11 @@ Status Application::StartServer() {
   const std::string url = ServerUrl(config_.listen_host, server_->port());
   Log(LogLevel::kInfo, "vtpmd " VTPMD_VERSION " serving on " + url);
   if (!config_.ready_file) return Ok();
-  boost::json::object ready{
-      {"url", url},
-      {"port", server_->port()},
-      {"admin_token_file", std::filesystem::absolute(data_dir_->File(kAdminTokenFile)).string()},
-      {"root_ca_file", std::filesystem::absolute(data_dir_->File(kRootCaFile)).string()},
-      {"simulated", platform_->simulated()}};
+  boost::json::object ready{{"url", url},
+                            {"port", server_->port()},
+                            {"admin_token_file", std::filesystem::absolute(data_dir_->File(kAdminTokenFile)).string()},
+                            {"root_ca_file", std::filesystem::absolute(data_dir_->File(kRootCaFile)).string()},
+                            {"simulated", platform_->simulated()}};
   std::ofstream out(*config_.ready_file, std::ios::trunc);
   out << boost::json::serialize(ready) << '\n';
   if (!out.flush()) return Unavailable("cannot write ready file " + config_.ready_file->string());
