@@ -19,6 +19,9 @@ class ByteReader {
   Result<std::uint16_t> U16();  // big-endian, as on the TPM wire
   Result<std::uint32_t> U32();
   Result<std::uint64_t> U64();
+  Result<std::uint16_t> U16Le();  // little-endian, as in TCG event logs and UEFI structures
+  Result<std::uint32_t> U32Le();
+  Result<std::uint64_t> U64Le();
   Result<ByteView> Take(std::size_t n);
   // A TPM2B: a 16-bit big-endian size followed by that many bytes.
   Result<ByteView> Sized16();
@@ -40,7 +43,8 @@ class ByteReader {
   Status ExpectEnd(std::string_view what) const;
 
  private:
-  Result<std::uint64_t> ReadBigEndian(std::size_t width);
+  enum class ByteOrder { kBigEndian, kLittleEndian };
+  Result<std::uint64_t> ReadInteger(std::size_t width, ByteOrder order);
 
   ByteView data_;
   std::size_t offset_ = 0;

@@ -1,10 +1,12 @@
 #include "server/app/application.h"
 
 #include <openssl/crypto.h>
+
+#include <boost/json.hpp>
+
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <fstream>
 #include <thread>
 

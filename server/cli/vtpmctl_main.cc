@@ -20,6 +20,7 @@
 #include "core/file_io.h"
 #include "core/random.h"
 #include "server/cli/api_client.h"
+#include "server/cli/event_log_json.h"
 #include "server/cli/quote_files.h"
 
 namespace vtpmd::cli {
@@ -43,6 +44,8 @@ Commands:
   instance qemu-args ID                    the QEMU arguments that attach the VM to its vTPM
   ca root                                  the root CA certificate (PEM)
   ca list                                  every issuer certificate
+  eventlog show FILE                       offline: every event of a TCG firmware event log, as JSON
+  eventlog replay FILE                     offline: the PCR values the log's events extend to, per bank
 
 Options:
   --url URL          vtpmd's address (env VTPMD_URL; default https://127.0.0.1:8443)
@@ -52,7 +55,8 @@ Options:
   --insecure         do not verify the server certificate (bootstrap only)
   --json             print the server's JSON instead of text
 
-Exit codes: 0 ok, 1 server refused or failed, 2 usage, 3 unreachable or untrusted, 4 denied.
+Exit codes: 0 ok, 1 server (offline: the input) refused or failed, 2 usage, 3 unreachable or untrusted,
+4 denied.
 )";
 
 struct Invocation {
@@ -126,6 +130,29 @@ std::string Str(const boost::json::value& v, std::string_view key) {
   return boost::json::serialize(*field);
 }
 
+// Whether `words` are `command` followed by exactly `arguments` positional arguments.
+bool NamesCommand(const std::vector<std::string>& words, const std::vector<std::string_view>& command,
+                  std::size_t arguments) {
+  return words.size() == command.size() + arguments && std::equal(command.begin(), command.end(), words.begin());
+}
+
+// Commands on local files: they run without a server, so before anything connects.
+struct OfflineCommand {
+  std::vector<std::string_view> words;
+  Result<boost::json::object> (*run)(const std::filesystem::path& file);
+};
+
+const OfflineCommand* FindOfflineCommand(const std::vector<std::string>& words) {
+  static const std::vector<OfflineCommand> kCommands = {
+      {{"eventlog", "show"}, &EventLogShowJson},
+      {{"eventlog", "replay"}, &EventLogReplayJson},
+  };
+  for (const OfflineCommand& command : kCommands) {
+    if (NamesCommand(words, command.words, 1)) return &command;
+  }
+  return nullptr;
+}
+
 const boost::json::array& Arr(const boost::json::value& v, std::string_view key) {
   static const boost::json::array kEmpty;
   if (!v.is_object()) return kEmpty;
@@ -155,10 +182,7 @@ class Commands {
         {{"instance", "qemu-args"}, 1, &Commands::InstanceQemuArgs},
     };
     for (const Spec& spec : kSpecs) {
-      if (words.size() == spec.words.size() + spec.arguments &&
-          std::equal(spec.words.begin(), spec.words.end(), words.begin())) {
-        return &spec;
-      }
+      if (NamesCommand(words, spec.words, spec.arguments)) return &spec;
     }
     return nullptr;
   }
@@ -409,6 +433,15 @@ int Main(int argc, char** argv) {
   }
   if (inv->flags.count("help")) {
     std::cout << kUsage;
+    return kExitOk;
+  }
+  if (const OfflineCommand* offline = FindOfflineCommand(inv->words)) {
+    auto output = offline->run(inv->words.back());
+    if (!output.ok()) {
+      std::cerr << "vtpmctl: " << output.error().message() << "\n";
+      return ExitCodeFor(output.error());
+    }
+    std::cout << boost::json::serialize(*output) << "\n";
     return kExitOk;
   }
   const Commands::Spec* command = Commands::Find(inv->words);

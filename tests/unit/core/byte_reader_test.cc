@@ -16,6 +16,16 @@ TEST(ByteReader, ReadsBigEndianIntegers) {
   EXPECT_TRUE(reader.ExpectEnd("test").ok());
 }
 
+TEST(ByteReader, ReadsLittleEndianIntegers) {
+  const Bytes data = {0x02, 0x01, 0x06, 0x05, 0x04, 0x03, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0x09, 0x08, 0x07};
+  ByteReader reader(data);
+  EXPECT_EQ(*reader.U16Le(), 0x0102);
+  EXPECT_EQ(*reader.U32Le(), 0x03040506u);
+  EXPECT_EQ(*reader.U64Le(), 0x0708090a0b0c0d0eULL);
+  EXPECT_TRUE(reader.ExpectEnd("test").ok());
+  EXPECT_FALSE(reader.U16Le().ok());
+}
+
 TEST(ByteReader, RefusesToReadPastTheEnd) {
   const Bytes data = {0x01, 0x02, 0x03};
   ByteReader reader(data);
