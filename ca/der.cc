@@ -25,18 +25,32 @@ Result<Bytes> Encode(const T* object, Encoder encode, std::string_view what) {
   return out;
 }
 
+// A DER element of `tag` with room for `content_size` bytes after its header, which
+// start at the returned offset.
+struct Element {
+  Bytes bytes;
+  std::size_t content_offset;
+};
+
+Result<Element> NewElement(bool constructed, int tag, std::size_t content_size) {
+  if (content_size > INT_MAX / 2) return InvalidArgument("DER content too large");
+  const int content_length = static_cast<int>(content_size);
+  const int total = ASN1_object_size(constructed ? 1 : 0, content_length, tag);
+  if (total <= 0) return ossl::LastError("ASN1_object_size");
+  Element element{Bytes(static_cast<std::size_t>(total)), 0};
+  unsigned char* cursor = element.bytes.data();
+  ASN1_put_object(&cursor, constructed ? 1 : 0, content_length, tag, V_ASN1_UNIVERSAL);
+  element.content_offset = static_cast<std::size_t>(cursor - element.bytes.data());
+  return element;
+}
+
 Result<Bytes> Constructed(int tag, std::initializer_list<ByteView> elements) {
   std::size_t content_size = 0;
   for (ByteView element : elements) content_size += element.size();
-  if (content_size > INT_MAX / 2) return InvalidArgument("DER content too large");
-  const int content_length = static_cast<int>(content_size);
-  const int total = ASN1_object_size(1, content_length, tag);
-  if (total <= 0) return ossl::LastError("ASN1_object_size");
-  Bytes out(static_cast<std::size_t>(total));
-  unsigned char* cursor = out.data();
-  ASN1_put_object(&cursor, 1, content_length, tag, V_ASN1_UNIVERSAL);
+  VTPMD_ASSIGN_OR_RETURN(Element out, NewElement(true, tag, content_size));
+  auto cursor = out.bytes.begin() + static_cast<std::ptrdiff_t>(out.content_offset);
   for (ByteView element : elements) cursor = std::copy(element.begin(), element.end(), cursor);
-  return out;
+  return std::move(out.bytes);
 }
 
 }  // namespace
@@ -65,16 +79,11 @@ Result<Bytes> OctetString(ByteView data) {
 }
 
 Result<Bytes> BitString(ByteView octets) {
-  if (octets.size() > INT_MAX / 2) return InvalidArgument("DER content too large");
-  const int content_length = static_cast<int>(octets.size()) + 1;
-  const int total = ASN1_object_size(0, content_length, V_ASN1_BIT_STRING);
-  if (total <= 0) return ossl::LastError("ASN1_object_size");
-  Bytes out(static_cast<std::size_t>(total));
-  unsigned char* cursor = out.data();
-  ASN1_put_object(&cursor, 0, content_length, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL);
+  VTPMD_ASSIGN_OR_RETURN(Element out, NewElement(false, V_ASN1_BIT_STRING, octets.size() + 1));
+  auto cursor = out.bytes.begin() + static_cast<std::ptrdiff_t>(out.content_offset);
   *cursor++ = 0;  // unused bits in the last octet
   std::copy(octets.begin(), octets.end(), cursor);
-  return out;
+  return std::move(out.bytes);
 }
 
 Result<Bytes> Integer(std::int64_t value) {
@@ -88,17 +97,11 @@ Result<Bytes> UnsignedInteger(ByteView magnitude) {
   while (magnitude.size() > 1 && magnitude.front() == 0) magnitude = magnitude.subspan(1);
   // A set top bit would read as negative: a zero octet goes first.
   const bool pad = magnitude.empty() || (magnitude.front() & 0x80) != 0;
-  const std::size_t content_size = magnitude.size() + (pad ? 1 : 0);
-  if (content_size > INT_MAX / 2) return InvalidArgument("DER content too large");
-  const int content_length = static_cast<int>(content_size);
-  const int total = ASN1_object_size(0, content_length, V_ASN1_INTEGER);
-  if (total <= 0) return ossl::LastError("ASN1_object_size");
-  Bytes out(static_cast<std::size_t>(total));
-  unsigned char* cursor = out.data();
-  ASN1_put_object(&cursor, 0, content_length, V_ASN1_INTEGER, V_ASN1_UNIVERSAL);
+  VTPMD_ASSIGN_OR_RETURN(Element out, NewElement(false, V_ASN1_INTEGER, magnitude.size() + (pad ? 1 : 0)));
+  auto cursor = out.bytes.begin() + static_cast<std::ptrdiff_t>(out.content_offset);
   if (pad) *cursor++ = 0;
   std::copy(magnitude.begin(), magnitude.end(), cursor);
-  return out;
+  return std::move(out.bytes);
 }
 
 Result<Bytes> Sequence(std::initializer_list<ByteView> elements) {
