@@ -12,10 +12,8 @@ Status CheckPublicArea(const TPMT_PUBLIC& area) {
     case TPM2_ALG_RSA:
     case TPM2_ALG_ECC:
     case TPM2_ALG_KEYEDHASH:
-    case TPM2_ALG_SYMCIPHER:
-      break;
-    default:
-      return Unsupported("unsupported TPM object type");
+    case TPM2_ALG_SYMCIPHER: break;
+    default: return Unsupported("unsupported TPM object type");
   }
   auto name_alg = HashAlgFromTpm(area.nameAlg);
   if (!name_alg.ok()) return name_alg.error().WithContext("public area nameAlg");
@@ -31,10 +29,8 @@ Status CheckAttest(const TPMS_ATTEST& attest) {
     case TPM2_ST_ATTEST_COMMAND_AUDIT:
     case TPM2_ST_ATTEST_TIME:
     case TPM2_ST_ATTEST_CREATION:
-    case TPM2_ST_ATTEST_NV:
-      return Ok();
-    default:
-      return InvalidArgument("unknown TPMS_ATTEST type");
+    case TPM2_ST_ATTEST_NV: return Ok();
+    default: return InvalidArgument("unknown TPMS_ATTEST type");
   }
 }
 
@@ -87,9 +83,12 @@ Result<Bytes> MarshalPublic(const TPM2B_PUBLIC& pub) {
   return out;
 }
 
+Result<TPMS_ATTEST> ParseAttestStructure(ByteView data) {
+  return mu::UnmarshalExact<TPMS_ATTEST>(Tss2_MU_TPMS_ATTEST_Unmarshal, data, "TPMS_ATTEST");
+}
+
 Result<TPMS_ATTEST> ParseAttest(ByteView data) {
-  VTPMD_ASSIGN_OR_RETURN(TPMS_ATTEST attest,
-                         mu::UnmarshalExact<TPMS_ATTEST>(Tss2_MU_TPMS_ATTEST_Unmarshal, data, "TPMS_ATTEST"));
+  VTPMD_ASSIGN_OR_RETURN(TPMS_ATTEST attest, ParseAttestStructure(data));
   VTPMD_RETURN_IF_ERROR(CheckAttest(attest));
   return attest;
 }
@@ -100,8 +99,8 @@ Result<Bytes> MarshalAttest(const TPMS_ATTEST& attest) {
 }
 
 Result<TPMT_SIGNATURE> ParseSignature(ByteView data) {
-  VTPMD_ASSIGN_OR_RETURN(TPMT_SIGNATURE signature, mu::UnmarshalExact<TPMT_SIGNATURE>(
-                                                       Tss2_MU_TPMT_SIGNATURE_Unmarshal, data, "TPMT_SIGNATURE"));
+  VTPMD_ASSIGN_OR_RETURN(TPMT_SIGNATURE signature,
+                         mu::UnmarshalExact<TPMT_SIGNATURE>(Tss2_MU_TPMT_SIGNATURE_Unmarshal, data, "TPMT_SIGNATURE"));
   VTPMD_RETURN_IF_ERROR(SignatureHashAlg(signature));
   return signature;
 }

@@ -21,6 +21,9 @@ Result<Bytes> MarshalPublicArea(const TPMT_PUBLIC& area);
 // A TPMS_ATTEST (`tpm2_quote -m`); its magic must be TPM2_GENERATED_VALUE, which is
 // what stops a TPM-signed external digest from passing as TPM-generated evidence.
 Result<TPMS_ATTEST> ParseAttest(ByteView data);
+// The structure alone, magic and type unchecked, for a verifier that names each
+// problem itself (policy/quote_verifier.h); anything else uses ParseAttest.
+Result<TPMS_ATTEST> ParseAttestStructure(ByteView data);
 Result<Bytes> MarshalAttest(const TPMS_ATTEST& attest);
 
 // A TPMT_SIGNATURE (`tpm2_quote -s`, tss format): RSASSA, RSAPSS or ECDSA only.

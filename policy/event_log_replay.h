@@ -3,7 +3,6 @@
 // The attestation requires a replay to equal the quoted PCRs; only then do the
 // events' contents describe the quoted state.
 
-#include <map>
 #include <optional>
 #include <vector>
 
@@ -11,11 +10,9 @@
 #include "core/crypto.h"
 #include "core/result.h"
 #include "policy/event_log.h"
+#include "policy/pcr_values.h"
 
 namespace vtpmd::policy {
-
-using PcrBankValues = std::map<unsigned, Bytes>;     // PCR index -> value
-using PcrValues = std::map<HashAlg, PcrBankValues>;  // bank -> its PCRs
 
 // Every bank of the log whose hash we implement (SHA-1 and SHA-2; a bank of another
 // algorithm, e.g. SM3, is left out), and in each the PCRs the log touches: PCR 0

@@ -57,4 +57,11 @@ std::string EventTypeName(std::uint32_t type) {
   return hex;
 }
 
+std::optional<std::uint32_t> EventTypeFromName(std::string_view name) {
+  for (const auto& [value, known] : kNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace vtpmd::policy

@@ -3,7 +3,9 @@
 // spec version 1.05/1.06): the value that tells how an event's data is to be read.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace vtpmd::policy {
 
@@ -45,5 +47,7 @@ inline constexpr std::uint32_t kEvEfiSpdmFirmwareConfig = 0x800000e2;
 
 // "EV_EFI_VARIABLE_DRIVER_CONFIG"; a type outside the table as "0x0000abcd".
 std::string EventTypeName(std::uint32_t type);
+// The inverse for the table's names only: "EV_IPL" -> kEvIpl.
+std::optional<std::uint32_t> EventTypeFromName(std::string_view name);
 
 }  // namespace vtpmd::policy

@@ -8,7 +8,7 @@ packages=(
   libssl-dev openssl libboost1.81-dev libboost-json1.81-dev libsqlite3-dev sqlite3
   libtss2-dev tpm2-tools swtpm swtpm-tools
   libgtest-dev libgmock-dev libbenchmark-dev
-  nginx curl python3 ca-certificates hyperfine bc qemu-system-x86 seabios util-linux
+  nginx curl python3 python3-jsonschema ca-certificates hyperfine bc qemu-system-x86 seabios util-linux
 )
 
 missing=()

@@ -23,6 +23,7 @@
 #include "server/api/enrollment_routes.h"
 #include "server/api/event_routes.h"
 #include "server/api/instance_routes.h"
+#include "server/api/policy_routes.h"
 #include "server/api/system_routes.h"
 #include "server/api/token_routes.h"
 #include "server/app/data_key.h"
@@ -135,6 +136,7 @@ Status Application::EnsureAdminToken() {
 Status Application::StartInstances() {
   events_ = std::make_unique<EventLog>(*store_, clock_, rng_);
   certificates_ = std::make_unique<CertificateService>(*store_, *ca_, *events_, clock_);
+  policies_ = std::make_unique<PolicyService>(*store_, *events_, clock_);
   // Hardware TPMs enroll with EK certificates under the configured manufacturer roots.
   std::vector<ossl::X509Ptr> manufacturers;
   for (const auto& root : manufacturer_roots_) {
@@ -202,6 +204,7 @@ Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddPlatformRoutes(router_, *authorizer_, *platform_view_));
   VTPMD_RETURN_IF_ERROR(api::AddInstanceRoutes(router_, *authorizer_, *instances_));
   VTPMD_RETURN_IF_ERROR(api::AddEventRoutes(router_, *authorizer_, *events_));
+  VTPMD_RETURN_IF_ERROR(api::AddPolicyRoutes(router_, *authorizer_, *policies_));
   const double simulated = platform_->simulated() ? 1.0 : 0.0;
   return metrics_.RegisterGauge("vtpmd_platform_tpm_simulated",
                                 "1 when the platform TPM is vtpmd's own swtpm rather than hardware",

@@ -17,6 +17,7 @@
 #include "server/app/enrollment_service.h"
 #include "server/app/event_log.h"
 #include "server/app/instance_manager.h"
+#include "server/app/policy_service.h"
 #include "server/auth/authorizer.h"
 #include "server/auth/token_store.h"
 #include "server/http/access_log.h"
@@ -61,6 +62,7 @@ class Application {
   Bytes platform_aik_certificate_;                 // DER, once enrolled
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<CertificateService> certificates_;
+  std::unique_ptr<PolicyService> policies_;
   std::unique_ptr<InstanceManager> instances_;
   std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<api::PlatformView> platform_view_;

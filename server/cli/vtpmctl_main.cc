@@ -19,6 +19,7 @@
 #include "core/bytes.h"
 #include "core/file_io.h"
 #include "core/random.h"
+#include "policy/reference_policy.h"
 #include "server/cli/api_client.h"
 #include "server/cli/event_log_json.h"
 #include "server/cli/quote_files.h"
@@ -42,6 +43,9 @@ Commands:
                                            a vTPM for the VM; --wait returns once it is manufactured
   instance list | show ID | delete ID | start ID | stop ID
   instance qemu-args ID                    the QEMU arguments that attach the VM to its vTPM
+  policy create FILE                       an attestation policy from a JSON document (schema/policy.schema.json)
+  policy list | show NAME [--version N] | delete NAME
+  policy update NAME FILE                  a new version of the policy
   ca root                                  the root CA certificate (PEM)
   ca list                                  every issuer certificate
   eventlog show FILE                       offline: every event of a TCG firmware event log, as JSON
@@ -180,6 +184,9 @@ class Commands {
         {{"instance", "show"}, 1, &Commands::InstanceShow},     {{"instance", "delete"}, 1, &Commands::InstanceDelete},
         {{"instance", "start"}, 1, &Commands::InstanceStart},   {{"instance", "stop"}, 1, &Commands::InstanceStop},
         {{"instance", "qemu-args"}, 1, &Commands::InstanceQemuArgs},
+        {{"policy", "create"}, 1, &Commands::PolicyCreate},     {{"policy", "list"}, 0, &Commands::PolicyList},
+        {{"policy", "show"}, 1, &Commands::PolicyShow},         {{"policy", "update"}, 2, &Commands::PolicyUpdate},
+        {{"policy", "delete"}, 1, &Commands::PolicyDelete},
     };
     for (const Spec& spec : kSpecs) {
       if (NamesCommand(words, spec.words, spec.arguments)) return &spec;
@@ -418,6 +425,78 @@ class Commands {
   Status InstanceQemuArgs() {
     VTPMD_ASSIGN_OR_RETURN(auto instance, api_.Call("GET", "/v1/instances/" + inv_.words[2]));
     std::cout << Str(instance.as_object().at("attach"), "qemu_args") << "\n";
+    return Ok();
+  }
+
+  // The server judges the document; only JSON is checked here.
+  static Result<boost::json::value> PolicyFile(const std::string& path) {
+    VTPMD_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, policy::kMaxPolicyDocumentSize));
+    boost::system::error_code ec;
+    boost::json::value document = boost::json::parse(text, ec);
+    if (ec) return InvalidArgument(path + ": malformed JSON: " + ec.message());
+    return document;
+  }
+
+  // Checked here so that a name cannot reach into another path of the API.
+  static Result<std::string> PolicyPath(const std::string& name) {
+    VTPMD_RETURN_IF_ERROR(policy::ValidatePolicyName(name));
+    return "/v1/policies/" + name;
+  }
+
+  static std::string PolicyVersionLine(const boost::json::value& policy) {
+    return Str(policy, "name") + "  version " + Str(policy, "version") + " of " + Str(policy, "latest_version") +
+           "  " + Str(policy, "status") + "  created " + Str(policy, "created_at") + "\n";
+  }
+
+  Status PolicyCreate() {
+    VTPMD_ASSIGN_OR_RETURN(auto document, PolicyFile(inv_.words[2]));
+    VTPMD_ASSIGN_OR_RETURN(auto policy, api_.Call("POST", "/v1/policies", document));
+    Print(policy, [&] { std::cout << PolicyVersionLine(policy); });
+    return Ok();
+  }
+
+  Status PolicyList() {
+    VTPMD_ASSIGN_OR_RETURN(auto list, api_.Call("GET", "/v1/policies?limit=1000"));
+    Print(list, [&] {
+      for (const auto& policy : Arr(list, "policies")) {
+        std::cout << Str(policy, "name") << "  version " << Str(policy, "latest_version") << "  updated "
+                  << Str(policy, "updated_at") << "  " << Str(policy, "description") << "\n";
+      }
+      if (!Str(list, "next_after").empty()) std::cout << "(more after " << Str(list, "next_after") << ")\n";
+    });
+    return Ok();
+  }
+
+  // Prints the document itself, ready to edit and update from.
+  Status PolicyShow() {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, PolicyPath(inv_.words[2]));
+    if (auto version = Flag("version")) {
+      const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+      if (version->empty() || !std::all_of(version->begin(), version->end(), digit)) {
+        return InvalidArgument("--version must be a version number");
+      }
+      target += "?version=" + *version;
+    }
+    VTPMD_ASSIGN_OR_RETURN(auto policy, api_.Call("GET", target));
+    Print(policy, [&] {
+      std::cerr << PolicyVersionLine(policy);
+      std::cout << boost::json::serialize(policy.as_object().at("document")) << "\n";
+    });
+    return Ok();
+  }
+
+  Status PolicyUpdate() {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, PolicyPath(inv_.words[2]));
+    VTPMD_ASSIGN_OR_RETURN(auto document, PolicyFile(inv_.words[3]));
+    VTPMD_ASSIGN_OR_RETURN(auto policy, api_.Call("PUT", target, document));
+    Print(policy, [&] { std::cout << PolicyVersionLine(policy); });
+    return Ok();
+  }
+
+  Status PolicyDelete() {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, PolicyPath(inv_.words[2]));
+    VTPMD_ASSIGN_OR_RETURN(auto answer, api_.Call("DELETE", target));
+    Print(answer, [&] { std::cout << "deleted " << inv_.words[2] << " (its versions stay readable)\n"; });
     return Ok();
   }
 

@@ -24,6 +24,7 @@ StatusInfo InfoForStatus(unsigned status) {
     case 404: return {"not-found", "Not Found"};
     case 405: return {"method-not-allowed", "Method Not Allowed"};
     case 409: return {"conflict", "Conflict"};
+    case 412: return {"precondition-failed", "Precondition Failed"};
     case 413: return {"payload-too-large", "Content Too Large"};
     case 415: return {"unsupported-media-type", "Unsupported Media Type"};
     case 422: return {"unsupported", "Unprocessable Content"};

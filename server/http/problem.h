@@ -5,7 +5,7 @@
 // Problem type URIs are stable identifiers: "https://vtpmd.dev/problems/<name>",
 // where <name> is ErrorCodeName() for errors from our code ("invalid-argument",
 // "not-found", ...) and, for transport problems, one of "bad-request",
-// "method-not-allowed", "payload-too-large", "unsupported-media-type",
+// "method-not-allowed", "precondition-failed", "payload-too-large", "unsupported-media-type",
 // "header-fields-too-large", "not-found", "internal" or "http-<status>".
 
 #include <string_view>

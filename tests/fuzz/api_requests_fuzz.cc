@@ -7,6 +7,7 @@
 
 #include "server/api/ek_certificate_requests.h"
 #include "server/api/enrollment_requests.h"
+#include "server/api/policy_requests.h"
 #include "server/api/query.h"
 #include "server/api/requests.h"
 
@@ -21,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)vtpmd::api::ParseAikChallengeRequest(request);
   (void)vtpmd::api::ParseActivationRequest(request);
   (void)vtpmd::api::ParseEkCertificateRequest(request);
+  (void)vtpmd::api::ParsePolicyDocumentRequest(request);
   (void)vtpmd::api::ParseQuery(request.body);
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "server/cli/tpm2_tools_pcrs.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,10 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
-
 #include "core/pcr_selection.h"
 #include "core/tpm_wire.h"
+#include "policy/quoted_pcrs.h"
 #include "tests/support/test_data.h"
 #include "tests/unit/core/tpm_vectors.h"
 
@@ -57,8 +57,8 @@ int RunCheckquote(const tpm::QuoteVector& vector, const Bytes& pcrs_file) {
   }
   const std::string command = std::string(TPM2_CHECKQUOTE) + " -u '" + TestDataPath("tpm/" + vector.key + ".pub") +
                               "' -m '" + TestDataPath("tpm/" + vector.quote + ".msg") + "' -s '" +
-                              TestDataPath("tpm/" + vector.quote + ".sig") + "' -f '" + pcrs_path.string() +
-                              "' -g " + vector.hash + " -q " + vector.nonce_hex + " > /dev/null 2>&1";
+                              TestDataPath("tpm/" + vector.quote + ".sig") + "' -f '" + pcrs_path.string() + "' -g " +
+                              vector.hash + " -q " + vector.nonce_hex + " > /dev/null 2>&1";
   const int status = std::system(command.c_str());
   std::filesystem::remove_all(dir);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -83,10 +83,29 @@ TEST(Tpm2ToolsPcrs, SplitsMoreThanEightValuesIntoSeveralLists) {
   auto written = Tpm2ToolsSerializedPcrs(*selection, values);
   ASSERT_TRUE(written.ok());
   ASSERT_EQ(written->size(), 132u + 4u + 2u * 532u);
-  EXPECT_EQ((*written)[132], 2);          // two TPML_DIGEST lists
-  EXPECT_EQ((*written)[136], 8);          // the first holds eight digests
-  EXPECT_EQ((*written)[136 + 532], 2);    // the second two
+  EXPECT_EQ((*written)[132], 2);                     // two TPML_DIGEST lists
+  EXPECT_EQ((*written)[136], 8);                     // the first holds eight digests
+  EXPECT_EQ((*written)[136 + 532], 2);               // the second two
   EXPECT_EQ((*written)[136 + 532 + 4 + 66 + 2], 9);  // whose second value is PCR 9's
+}
+
+TEST(Tpm2ToolsPcrs, PolicyReadsBackWhatItWrites) {
+  // Four lists, the last partly filled, over two banks.
+  auto selection = tpm::ParsePcrSelectionText("sha1:0,3,5+sha256:0-23");
+  ASSERT_TRUE(selection.ok());
+  auto slots = tpm::PcrSlotsInTpmOrder(*selection);
+  ASSERT_TRUE(slots.ok());
+  std::vector<Bytes> values;
+  for (std::size_t i = 0; i < slots->size(); ++i) {
+    values.emplace_back(DigestSize((*slots)[i].bank), static_cast<std::uint8_t>(i + 1));
+  }
+  auto written = Tpm2ToolsSerializedPcrs(*selection, values);
+  ASSERT_TRUE(written.ok());
+  auto read = policy::ParseTpm2ToolsPcrs(*written);
+  ASSERT_TRUE(read.ok()) << read.error().message();
+  for (std::size_t i = 0; i < slots->size(); ++i)
+    EXPECT_EQ(read->at((*slots)[i].bank).at((*slots)[i].index), values[i]);
+  EXPECT_EQ(read->at(HashAlg::kSha1).size() + read->at(HashAlg::kSha256).size(), slots->size());
 }
 
 TEST(Tpm2ToolsPcrs, RefusesValuesThatDoNotMatchTheSelection) {
