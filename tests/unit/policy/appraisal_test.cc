@@ -134,8 +134,9 @@ TEST(Appraisal, TheRecordedPcrsOfEveryRealLogPassAPolicyOfThem) {
     // the evidence is what that TPM reported.
     ReferenceValues reference = PolicyFromLog(*log, *replayed);
     std::erase_if(reference.pcrs, [&](const auto& bank) { return !vector.expected.contains(bank.first); });
-    for (auto& [bank, pcrs] : reference.pcrs) {
-      std::erase_if(pcrs, [&](const auto& pcr) { return !vector.expected.at(bank).contains(pcr.first); });
+    for (auto& bank_pcrs : reference.pcrs) {
+      const auto& expected = vector.expected.at(bank_pcrs.first);
+      std::erase_if(bank_pcrs.second, [&](const auto& pcr) { return !expected.contains(pcr.first); });
     }
     const Appraisal appraisal = Appraise(reference, vector.expected, &*log);
     EXPECT_TRUE(appraisal.passed);
