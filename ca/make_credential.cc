@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "ca/tpm_aes_cfb.h"
 #include "ca/tpm_kdf.h"
 #include "ca/tpm_secret_sharing.h"
 #include "core/byte_reader.h"
@@ -64,46 +65,21 @@ Status CheckCredentialSize(HashAlg name_alg, const SecretBytes& credential) {
   return Ok();
 }
 
-const EVP_CIPHER* AesCfb(std::size_t key_bits) {
-  switch (key_bits) {
-    case 128: return EVP_aes_128_cfb128();
-    case 192: return EVP_aes_192_cfb128();
-    case 256: return EVP_aes_256_cfb128();
-    default: return nullptr;
-  }
-}
-
-// encIdentity: the credential as a TPM2B_DIGEST, AES-CFB encrypted with a zero IV
-// (the key is fresh for every seed, so the IV need not be).
+// encIdentity: the credential as a TPM2B_DIGEST, AES-CFB encrypted with a zero IV.
 Result<Bytes> EncryptIdentity(const SecretBytes& key, const SecretBytes& credential) {
-  const EVP_CIPHER* cipher = AesCfb(8 * key.size());
-  if (cipher == nullptr) return Internal("no AES-CFB for this key size");
   SecretBytes plaintext(2 + credential.size());
   plaintext.data()[0] = static_cast<std::uint8_t>(credential.size() >> 8);
   plaintext.data()[1] = static_cast<std::uint8_t>(credential.size() & 0xff);
   std::copy(credential.view().begin(), credential.view().end(), plaintext.data() + 2);
-  const std::uint8_t iv[16] = {};
-  ossl::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return ossl::LastError("EVP_CIPHER_CTX_new");
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key.data(), iv), "EVP_EncryptInit_ex"));
-  Bytes out(plaintext.size());
-  int len = 0;
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(EVP_EncryptUpdate(ctx.get(), out.data(), &len, plaintext.data(), static_cast<int>(plaintext.size())),
-                  "EVP_EncryptUpdate"));
-  int final_len = 0;
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len), "EVP_EncryptFinal_ex"));
-  if (static_cast<std::size_t>(len + final_len) != out.size()) return Internal("AES-CFB changed the length");
-  return out;
+  VTPMD_ASSIGN_OR_RETURN(SecretBytes encrypted, TpmAesCfb(key, plaintext.view(), CfbDirection::kEncrypt));
+  return Bytes(encrypted.view().begin(), encrypted.view().end());
 }
 
 }  // namespace
 
 Result<Bytes> ProtectCredential(HashAlg name_alg, std::size_t symmetric_key_bits, const SecretBytes& seed,
                                 ByteView object_name, const SecretBytes& credential) {
-  if (AesCfb(symmetric_key_bits) == nullptr) return InvalidArgument("AES key size must be 128, 192 or 256 bits");
+  if (!IsAesKeySize(symmetric_key_bits)) return InvalidArgument("AES key size must be 128, 192 or 256 bits");
   VTPMD_RETURN_IF_ERROR(CheckCredentialSize(name_alg, credential));
   VTPMD_RETURN_IF_ERROR(CheckObjectName(object_name));
   // The name is the KDF context: the TPM derives the same key only when the

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "ca/tpm_aes_cfb.h"
 #include "ca/tpm_kdf.h"
 #include "core/byte_reader.h"
 #include "core/tpm_alg.h"
@@ -17,7 +18,9 @@ constexpr std::string_view kIdentityLabel = "IDENTITY";
 constexpr std::string_view kIntegrityLabel = "INTEGRITY";
 constexpr std::string_view kStorageLabel = "STORAGE";
 
-Result<HashAlg> NameAlg(const TPMT_PUBLIC& ek) { return tpm::HashAlgFromTpm(ek.nameAlg); }
+Result<HashAlg> NameAlg(const TPMT_PUBLIC& ek) {
+  return tpm::HashAlgFromTpm(ek.nameAlg);
+}
 
 Result<SecretBytes> RsaSeed(EVP_PKEY* ek_private, HashAlg name_alg, ByteView encrypted_secret) {
   VTPMD_ASSIGN_OR_RETURN(ossl::PkeyCtxPtr ctx,
@@ -37,8 +40,9 @@ Result<SecretBytes> RsaSeed(EVP_PKEY* ek_private, HashAlg name_alg, ByteView enc
   };
   VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_decrypt_init_ex(ctx.get(), params), "EVP_PKEY_decrypt_init_ex"));
   std::size_t size = 0;
-  VTPMD_RETURN_IF_ERROR(ossl::Check(
-      EVP_PKEY_decrypt(ctx.get(), nullptr, &size, encrypted_secret.data(), encrypted_secret.size()), "EVP_PKEY_decrypt"));
+  VTPMD_RETURN_IF_ERROR(
+      ossl::Check(EVP_PKEY_decrypt(ctx.get(), nullptr, &size, encrypted_secret.data(), encrypted_secret.size()),
+                  "EVP_PKEY_decrypt"));
   SecretBytes buffer(size);
   if (EVP_PKEY_decrypt(ctx.get(), buffer.data(), &size, encrypted_secret.data(), encrypted_secret.size()) != 1) {
     return ossl::LastError("OAEP decryption of the seed (TPM_RC_VALUE)", ErrorCode::kInvalidArgument);
@@ -89,35 +93,6 @@ Result<SecretBytes> EccSeed(EVP_PKEY* ek_private, const TPMT_PUBLIC& ek, HashAlg
   return ca::KdfE(name_alg, z.view(), kIdentityLabel, x, ByteView(ek_x.buffer, ek_x.size), 8 * DigestSize(name_alg));
 }
 
-const EVP_CIPHER* AesCfb(std::size_t key_bits) {
-  switch (key_bits) {
-    case 128: return EVP_aes_128_cfb128();
-    case 192: return EVP_aes_192_cfb128();
-    case 256: return EVP_aes_256_cfb128();
-    default: return nullptr;
-  }
-}
-
-Result<SecretBytes> AesCfbDecrypt(const SecretBytes& key, ByteView ciphertext) {
-  const EVP_CIPHER* cipher = AesCfb(8 * key.size());
-  if (cipher == nullptr) return InvalidArgument("no AES-CFB for this key size");
-  const std::uint8_t iv[16] = {};
-  ossl::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return ossl::LastError("EVP_CIPHER_CTX_new");
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(EVP_DecryptInit_ex(ctx.get(), cipher, nullptr, key.data(), iv), "EVP_DecryptInit_ex"));
-  SecretBytes plaintext(ciphertext.size());
-  int len = 0;
-  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_DecryptUpdate(ctx.get(), plaintext.data(), &len, ciphertext.data(),
-                                                      static_cast<int>(ciphertext.size())),
-                                    "EVP_DecryptUpdate"));
-  int final_len = 0;
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(EVP_DecryptFinal_ex(ctx.get(), plaintext.data() + len, &final_len), "EVP_DecryptFinal_ex"));
-  if (static_cast<std::size_t>(len + final_len) != ciphertext.size()) return Internal("AES-CFB changed the length");
-  return plaintext;
-}
-
 }  // namespace
 
 Result<SecretBytes> RecoverCredentialSeed(EVP_PKEY* ek_private, const TPMT_PUBLIC& ek_public,
@@ -151,7 +126,7 @@ Result<SecretBytes> UnprotectCredential(HashAlg name_alg, std::size_t symmetric_
 
   VTPMD_ASSIGN_OR_RETURN(SecretBytes symmetric_key,
                          ca::KdfA(name_alg, seed.view(), kStorageLabel, object_name, {}, symmetric_key_bits));
-  VTPMD_ASSIGN_OR_RETURN(SecretBytes plaintext, AesCfbDecrypt(symmetric_key, enc_identity));
+  VTPMD_ASSIGN_OR_RETURN(SecretBytes plaintext, ca::TpmAesCfb(symmetric_key, enc_identity, ca::CfbDirection::kDecrypt));
   ByteReader digest(plaintext.view());
   VTPMD_ASSIGN_OR_RETURN(ByteView credential, digest.Sized16());
   VTPMD_RETURN_IF_ERROR(digest.ExpectEnd("encIdentity"));
