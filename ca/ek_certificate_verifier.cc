@@ -45,9 +45,6 @@ bool HasEkExtendedKeyUsageExtension(X509* certificate) {
   return X509_get_ext_by_NID(certificate, NID_ext_key_usage, -1) >= 0;
 }
 
-// Far more distinct EK certificates than a host sees between restarts.
-constexpr std::size_t kRememberedCertificates = 16384;
-
 }  // namespace
 
 Result<EkCertificateVerifier> EkCertificateVerifier::Create(Store& store, const CaHierarchy& hierarchy,
@@ -64,34 +61,13 @@ Result<EkCertificateVerifier> EkCertificateVerifier::Create(Store& store, const 
     const bool self_signed = X509_check_issued(certificate.get(), certificate.get()) == X509_V_OK;
     (self_signed ? verifier.anchors_ : verifier.intermediates_).push_back(certificate.get());
   }
-  for (const std::vector<X509*>* group : {&verifier.anchors_, &verifier.intermediates_}) {
-    for (X509* certificate : *group) {
-      VTPMD_ASSIGN_OR_RETURN(TimePoint not_before, ToTimePoint(X509_get0_notBefore(certificate)));
-      VTPMD_ASSIGN_OR_RETURN(TimePoint not_after, ToTimePoint(X509_get0_notAfter(certificate)));
-      verifier.anchors_valid_from_ = std::max(verifier.anchors_valid_from_, not_before);
-      verifier.anchors_valid_until_ = std::min(verifier.anchors_valid_until_, not_after);
-    }
-  }
+  std::vector<X509*> trusted = verifier.anchors_;
+  trusted.insert(trusted.end(), verifier.intermediates_.begin(), verifier.intermediates_.end());
+  VTPMD_ASSIGN_OR_RETURN(verifier.trust_window_, CommonValidity(trusted));
   return verifier;
 }
 
-std::optional<EkCertificateVerifier::Origin> EkCertificateVerifier::Remembered(const std::string& der,
-                                                                               TimePoint now) const {
-  std::lock_guard lock(trusted_->mu);
-  auto found = trusted_->by_der.find(der);
-  if (found == trusted_->by_der.end() || now < found->second.valid_from || now > found->second.valid_until) {
-    return std::nullopt;
-  }
-  return found->second.origin;
-}
-
-void EkCertificateVerifier::Remember(std::string der, Verdict verdict) const {
-  std::lock_guard lock(trusted_->mu);
-  if (trusted_->by_der.size() >= kRememberedCertificates) trusted_->by_der.clear();
-  trusted_->by_der.insert_or_assign(std::move(der), verdict);
-}
-
-Result<EkCertificateVerifier::Verdict> EkCertificateVerifier::VerifyChain(X509* ek_certificate, TimePoint now) const {
+Result<std::pair<EkCertificateVerifier::Origin, ValidityWindow>> EkCertificateVerifier::VerifyChain(X509* ek_certificate, TimePoint now) const {
   if (X509_check_ca(ek_certificate) != 0) return Unsupported("the EK certificate is a CA certificate");
   // With an EKU it must be the EK one; without, the TCG SAN must name the TPM.
   const bool is_ek = HasEkExtendedKeyUsageExtension(ek_certificate) ? HasEkUsage(ek_certificate)
@@ -99,24 +75,23 @@ Result<EkCertificateVerifier::Verdict> EkCertificateVerifier::VerifyChain(X509* 
   if (!is_ek) return Unsupported("the certificate is not an EK certificate (no TCG EK usage or TPM identity)");
   Status chained = VerifyCertificateChain(ek_certificate, intermediates_, anchors_, now);
   if (!chained.ok()) return Unsupported("the EK certificate is not trusted: " + chained.error().message());
-  VTPMD_ASSIGN_OR_RETURN(TimePoint not_before, ToTimePoint(X509_get0_notBefore(ek_certificate)));
-  VTPMD_ASSIGN_OR_RETURN(TimePoint not_after, ToTimePoint(X509_get0_notAfter(ek_certificate)));
+  X509* const leaf[] = {ek_certificate};
+  VTPMD_ASSIGN_OR_RETURN(ValidityWindow window, CommonValidity(leaf));
   const Origin origin =
       X509_check_issued(ek_authority_, ek_certificate) == X509_V_OK ? Origin::kLocalAuthority : Origin::kManufacturer;
-  return Verdict{.origin = origin,
-                 .valid_from = std::max(not_before, anchors_valid_from_),
-                 .valid_until = std::min(not_after, anchors_valid_until_)};
+  return std::pair{origin, ValidityWindow{std::max(window.from, trust_window_.from),
+                                          std::min(window.until, trust_window_.until)}};
 }
 
 Result<EkCertificateVerifier::Origin> EkCertificateVerifier::Verify(X509* ek_certificate, TimePoint now) const {
   if (ek_certificate == nullptr) return InvalidArgument("no EK certificate");
   VTPMD_ASSIGN_OR_RETURN(Bytes der, ossl::CertificateDer(ek_certificate));
   std::string key(AsChars(der));
-  std::optional<Origin> origin = Remembered(key, now);
+  std::optional<Origin> origin = trusted_->Find(key, now);
   if (!origin) {
-    VTPMD_ASSIGN_OR_RETURN(Verdict verdict, VerifyChain(ek_certificate, now));
-    origin = verdict.origin;
-    Remember(std::move(key), verdict);
+    VTPMD_ASSIGN_OR_RETURN(auto verdict, VerifyChain(ek_certificate, now));
+    origin = verdict.first;
+    trusted_->Remember(std::move(key), verdict.first, verdict.second.from, verdict.second.until);
   }
   // For certificates issued here, the store is the authority on revocation.
   VTPMD_ASSIGN_OR_RETURN(std::string serial, SerialHex(ek_certificate));

@@ -8,12 +8,13 @@
 // chain's signatures; revocation is read from the store every time.
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ca/hierarchy.h"
+#include "ca/remembered_verdicts.h"
+#include "ca/x509_time.h"
 #include "core/clock.h"
 #include "core/openssl.h"
 #include "core/result.h"
@@ -37,31 +38,24 @@ class EkCertificateVerifier {
 
  private:
   EkCertificateVerifier(Store& store, std::vector<ossl::X509Ptr> owned, X509* ek_authority)
-      : store_(&store), owned_(std::move(owned)), ek_authority_(ek_authority), trusted_(std::make_unique<Trusted>()) {}
+      : store_(&store),
+        owned_(std::move(owned)),
+        ek_authority_(ek_authority),
+        trusted_(std::make_unique<RememberedVerdicts<Origin>>(kRememberedCertificates)) {}
 
-  // When a chain check passed for a certificate, and until when it would pass again:
-  // the trust anchors and intermediates never change while vtpmd runs.
-  struct Verdict {
-    Origin origin;
-    TimePoint valid_from;
-    TimePoint valid_until;
-  };
-  struct Trusted {
-    std::mutex mu;
-    std::unordered_map<std::string, Verdict> by_der;
-  };
-  Result<Verdict> VerifyChain(X509* ek_certificate, TimePoint now) const;
-  std::optional<Origin> Remembered(const std::string& der, TimePoint now) const;
-  void Remember(std::string der, Verdict verdict) const;
+  // Far more distinct EK certificates than a host sees between restarts.
+  static constexpr std::size_t kRememberedCertificates = 16384;
+
+  // The origin, and the window in which the chain check would pass again.
+  Result<std::pair<Origin, ValidityWindow>> VerifyChain(X509* ek_certificate, TimePoint now) const;
 
   Store* store_;
   std::vector<ossl::X509Ptr> owned_;  // the configured certificates
   X509* ek_authority_;
   std::vector<X509*> anchors_;
   std::vector<X509*> intermediates_;
-  TimePoint anchors_valid_from_ = TimePoint::min();
-  TimePoint anchors_valid_until_ = TimePoint::max();
-  std::unique_ptr<Trusted> trusted_;
+  ValidityWindow trust_window_;  // of the anchors and intermediates
+  std::unique_ptr<RememberedVerdicts<Origin>> trusted_;
 };
 
 }  // namespace vtpmd::ca

@@ -1,5 +1,7 @@
 #include "ca/x509_time.h"
 
+#include <algorithm>
+
 #include <ctime>
 
 #include "core/openssl.h"
@@ -23,6 +25,17 @@ Status SetAsn1Time(ASN1_TIME* target, TimePoint time) {
     return ossl::LastError("ASN1_TIME_set");
   }
   return Ok();
+}
+
+Result<ValidityWindow> CommonValidity(std::span<X509* const> certificates) {
+  ValidityWindow window;
+  for (X509* certificate : certificates) {
+    VTPMD_ASSIGN_OR_RETURN(TimePoint not_before, ToTimePoint(X509_get0_notBefore(certificate)));
+    VTPMD_ASSIGN_OR_RETURN(TimePoint not_after, ToTimePoint(X509_get0_notAfter(certificate)));
+    window.from = std::max(window.from, not_before);
+    window.until = std::min(window.until, not_after);
+  }
+  return window;
 }
 
 }  // namespace vtpmd::ca

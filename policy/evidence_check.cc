@@ -28,6 +28,17 @@ std::string_view ReasonCodeName(ReasonCode reason) {
     case ReasonCode::kRestartCountWentBackwards: return "restart-count-went-backwards";
     case ReasonCode::kClockWentBackwards: return "clock-went-backwards";
     case ReasonCode::kEventLogMismatch: return "event-log-mismatch";
+    case ReasonCode::kAikChainMalformed: return "aik-chain-malformed";
+    case ReasonCode::kAikChainUntrusted: return "aik-chain-untrusted";
+    case ReasonCode::kAikCertificateInvalid: return "aik-certificate-invalid";
+    case ReasonCode::kAikUnknown: return "aik-unknown";
+    case ReasonCode::kAikRevoked: return "aik-revoked";
+    case ReasonCode::kAikNotForInstance: return "aik-not-for-instance";
+    case ReasonCode::kPlatformQuoteUnavailable: return "platform-quote-unavailable";
+    case ReasonCode::kInclusionProofInvalid: return "inclusion-proof-invalid";
+    case ReasonCode::kPlatformQuoteInvalid: return "platform-quote-invalid";
+    case ReasonCode::kPlatformAikUntrusted: return "platform-aik-untrusted";
+    case ReasonCode::kPolicyNotMet: return "policy-not-met";
   }
   return "";
 }

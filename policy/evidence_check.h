@@ -33,6 +33,20 @@ enum class ReasonCode {
   kRestartCountWentBackwards,
   kClockWentBackwards,
   kEventLogMismatch,
+  // The AIK certificate chain (aik_chain_verifier.h in ca/).
+  kAikChainMalformed,
+  kAikChainUntrusted,
+  kAikCertificateInvalid,
+  kAikUnknown,
+  kAikRevoked,
+  kAikNotForInstance,  // issued for another instance, or a platform AIK for a guest
+  // The platform link (deep quote).
+  kPlatformQuoteUnavailable,
+  kInclusionProofInvalid,
+  kPlatformQuoteInvalid,
+  kPlatformAikUntrusted,
+  // Appraisal against reference values (appraisal.h gives the details).
+  kPolicyNotMet,
 };
 std::string_view ReasonCodeName(ReasonCode reason);  // "signature-invalid", ...; "" for kNone
 

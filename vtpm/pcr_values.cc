@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/tpm_alg.h"
 #include "vtpm/esys_context.h"
 
 namespace vtpmd::vtpm {
@@ -138,6 +139,16 @@ std::vector<Bytes> ValuesInTpmOrder(const std::vector<PcrBankValues>& pcrs) {
     for (const auto& [pcr, value] : bank.values) values.push_back(value);
   }
   return values;
+}
+
+std::map<HashAlg, std::map<unsigned, Bytes>> ValuesByBank(const std::vector<PcrBankValues>& pcrs) {
+  std::map<HashAlg, std::map<unsigned, Bytes>> out;
+  for (const PcrBankValues& bank : pcrs) {
+    auto alg = tpm::HashAlgFromTpm(bank.bank);
+    if (!alg.ok()) continue;
+    for (const auto& [pcr, value] : bank.values) out[*alg][pcr] = value;
+  }
+  return out;
 }
 
 }  // namespace vtpmd::vtpm

@@ -4,10 +4,12 @@
 #include <tss2/tss2_esys.h>
 
 #include <cstdint>
+#include <map>
 #include <utility>
 #include <vector>
 
 #include "core/bytes.h"
+#include "core/crypto.h"
 #include "core/result.h"
 
 namespace vtpmd::vtpm {
@@ -29,5 +31,9 @@ Result<std::vector<PcrBankValues>> ReadPcrValues(ESYS_CONTEXT* esys, const TPML_
 
 // The values in the order a quote's pcrDigest concatenates them.
 std::vector<Bytes> ValuesInTpmOrder(const std::vector<PcrBankValues>& pcrs);
+
+// Bank -> PCR -> value, the shape verifiers and policies use (policy::PcrValues);
+// banks of hash algorithms vtpmd does not know are left out.
+std::map<HashAlg, std::map<unsigned, Bytes>> ValuesByBank(const std::vector<PcrBankValues>& pcrs);
 
 }  // namespace vtpmd::vtpm

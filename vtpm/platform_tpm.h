@@ -7,6 +7,7 @@
 
 #include <tss2/tss2_esys.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "core/secret_bytes.h"
 #include "vtpm/key_certification.h"
 #include "vtpm/pcr_values.h"
+#include "vtpm/quote.h"
 #include "vtpm/tpm_properties.h"
 
 namespace vtpmd::vtpm {
@@ -42,13 +44,10 @@ struct PlatformTpmOptions {
   std::string tcti = kSimulatedTcti;
   // Simulated mode only: the swtpm state directory and its sockets.
   std::filesystem::path runtime_dir;
-};
-
-struct QuoteResult {
-  Bytes attest;     // marshalled TPMS_ATTEST: the bytes the AIK signed
-  Bytes signature;  // marshalled TPMT_SIGNATURE
-  TPML_PCR_SELECTION selection{};
-  std::vector<PcrBankValues> pcrs;  // values that hash to the attest's pcrDigest
+  // Simulated mode only (Open refuses it for a real TCTI): how long each Quote takes
+  // to answer beyond swtpm's own few milliseconds, so that batching of deep quotes is
+  // measured under a hardware TPM's response times (hundreds of milliseconds).
+  std::chrono::milliseconds simulated_quote_latency{0};
 };
 
 class PlatformTpm {
@@ -70,7 +69,8 @@ class PlatformTpm {
   std::vector<TPM2_ALG_ID> pcr_banks() const { return pcr_banks_; }
 
   Result<std::vector<PcrBankValues>> ReadPcrs(const TPML_PCR_SELECTION& selection);
-  // TPM2_Quote with the platform AIK (ECDSA/SHA-256); at most 64 bytes of qualifying data.
+  // TPM2_Quote with the platform AIK (ECDSA/SHA-256); at most 64 bytes of qualifying
+  // data. A simulated TPM answers after its simulated_quote_latency.
   Result<QuoteResult> Quote(ByteView qualifying_data, const TPML_PCR_SELECTION& selection);
   // TPM2_Certify of the host signing key by the platform AIK (ECDSA/SHA-256): the
   // TPM's word that the key is resident here and restricted. At most 64 bytes of
@@ -93,9 +93,11 @@ class PlatformTpm {
   Result<SecretBytes> Unseal(ByteView sealed_blob);
 
  private:
-  PlatformTpm(std::unique_ptr<SwtpmProcess> swtpm, std::unique_ptr<EsysContext> esys);
+  PlatformTpm(std::unique_ptr<SwtpmProcess> swtpm, std::unique_ptr<EsysContext> esys,
+              std::chrono::milliseconds simulated_quote_latency);
 
   Status Provision(bool simulated);
+  // TPM2_Quote and the PCR read that goes with it; the caller holds mu_.
 
   std::mutex mu_;
   // Declared before esys_ so that the ESYS context is torn down first.
@@ -112,6 +114,7 @@ class PlatformTpm {
   ESYS_TR ek_rsa_tr_ = ESYS_TR_NONE;
   ESYS_TR srk_tr_ = ESYS_TR_NONE;
   std::vector<TPM2_ALG_ID> pcr_banks_;
+  const std::chrono::milliseconds simulated_quote_latency_;
 };
 
 }  // namespace vtpmd::vtpm

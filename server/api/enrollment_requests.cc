@@ -17,23 +17,6 @@ constexpr std::size_t kMaxCertificateBytes = 16 * 1024;
 // A credential is at most the size of the largest digest (TPM2B_DIGEST).
 constexpr std::size_t kMaxSecretBytes = 64;
 
-Result<Bytes> Base64Field(const boost::json::object& body, std::string_view key, std::size_t max_bytes) {
-  VTPMD_ASSIGN_OR_RETURN(std::string text, RequiredString(body, key));
-  auto decoded = Base64Decode(text);
-  if (!decoded.ok()) return decoded.error().WithContext(key);
-  if (decoded->empty() || decoded->size() > max_bytes) {
-    return InvalidArgument(std::string(key) + " must be 1 to " + std::to_string(max_bytes) + " bytes");
-  }
-  return decoded;
-}
-
-Result<std::optional<Bytes>> OptionalBase64Field(const boost::json::object& body, std::string_view key,
-                                                 std::size_t max_bytes) {
-  if (!body.contains(key)) return std::optional<Bytes>();
-  VTPMD_ASSIGN_OR_RETURN(Bytes decoded, Base64Field(body, key, max_bytes));
-  return std::optional<Bytes>(std::move(decoded));
-}
-
 // PEM (what tpm2_getekcertificate | openssl x509 writes) or base64 DER (the NV
 // index contents as they are). Only the encoding is undone here: the certificate
 // is parsed once, where it is checked.

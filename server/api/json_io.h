@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/result.h"
 #include "server/http/http_types.h"
 
@@ -27,6 +28,10 @@ Result<std::optional<std::int64_t>> OptionalInteger(const boost::json::object& o
 Result<std::optional<std::vector<std::string>>> OptionalStringArray(const boost::json::object& object,
                                                                     std::string_view key);
 
+// Standard base64 of 1 to `max_bytes` bytes.
+Result<Bytes> Base64Field(const boost::json::object& object, std::string_view key, std::size_t max_bytes);
+Result<std::optional<Bytes>> OptionalBase64Field(const boost::json::object& object, std::string_view key,
+                                                 std::size_t max_bytes);
 http::HttpResponse JsonResponse(unsigned status, const boost::json::value& body);
 
 }  // namespace vtpmd::api

@@ -8,6 +8,7 @@
 #include "core/tpm_keys.h"
 #include "core/tpm_name.h"
 #include "core/tpm_wire.h"
+#include "policy/event_log_json.h"
 
 namespace vtpmd::api {
 namespace {
@@ -45,14 +46,7 @@ Result<boost::json::object> TpmKeyJson(TPM2_HANDLE handle, const TPM2B_PUBLIC& k
 }
 
 Result<boost::json::object> PcrValuesJson(const std::vector<vtpm::PcrBankValues>& banks) {
-  boost::json::object out;
-  for (const auto& bank : banks) {
-    VTPMD_ASSIGN_OR_RETURN(HashAlg alg, tpm::HashAlgFromTpm(bank.bank));
-    boost::json::object values;
-    for (const auto& [pcr, value] : bank.values) values[std::to_string(pcr)] = HexEncode(value);
-    out[HashAlgName(alg)] = std::move(values);
-  }
-  return out;
+  return policy::PcrValuesJsonObject(vtpm::ValuesByBank(banks));
 }
 
 }  // namespace vtpmd::api

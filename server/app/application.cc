@@ -17,6 +17,7 @@
 #include "core/openssl.h"
 #include "core/pcr_selection.h"
 #include "schema/schema.h"
+#include "server/api/attestation_routes.h"
 #include "server/api/ca_routes.h"
 #include "server/api/certificate_routes.h"
 #include "server/api/ek_certificate_routes.h"
@@ -74,13 +75,15 @@ Result<std::unique_ptr<Application>> Application::Start(const Config& config) {
   app->authorizer_ = std::make_unique<auth::Authorizer>(*app->tokens_);
   VTPMD_RETURN_IF_ERROR(app->EnsureAdminToken());
   VTPMD_RETURN_IF_ERROR(app->StartInstances());
+  VTPMD_RETURN_IF_ERROR(app->StartAttestations());
   VTPMD_RETURN_IF_ERROR(app->BuildRoutes());
   VTPMD_RETURN_IF_ERROR(app->StartServer());
   return app;
 }
 
 Status Application::OpenTrustChain() {
-  vtpm::PlatformTpmOptions tpm_options{config_.platform_tpm, data_dir_->File("platform-tpm")};
+  vtpm::PlatformTpmOptions tpm_options{config_.platform_tpm, data_dir_->File("platform-tpm"),
+                                       config_.platform_quote_latency};
   auto platform = vtpm::PlatformTpm::Open(tpm_options);
   if (!platform.ok()) return platform.error().WithContext("platform TPM (" + config_.platform_tpm + ")");
   platform_ = std::move(*platform);
@@ -194,6 +197,19 @@ Status Application::EnrollPlatformAik() {
   return Ok();
 }
 
+Status Application::StartAttestations() {
+  VTPMD_ASSIGN_OR_RETURN(TPML_PCR_SELECTION selection, tpm::ParsePcrSelectionText(kPlatformBindingPcrs));
+  PlatformLink platform{PlatformTpmQuoter(*platform_, selection), platform_view_->aik_certificate_chain_pem,
+                        std::nullopt};
+  DeepQuoteBatcherOptions batching{config_.deep_quote_window, config_.deep_quote_max_batch,
+                                   config_.deep_quote_max_in_flight};
+  auto attestations =
+      AttestationService::Create(*store_, *events_, *policies_, *ca_, std::move(platform), batching, clock_, rng_);
+  if (!attestations.ok()) return attestations.error().WithContext("attestation service");
+  attestations_ = std::move(*attestations);
+  return Ok();
+}
+
 Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddSystemRoutes(router_, metrics_));
   VTPMD_RETURN_IF_ERROR(api::AddTokenRoutes(router_, *authorizer_, *tokens_));
@@ -205,6 +221,7 @@ Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddInstanceRoutes(router_, *authorizer_, *instances_));
   VTPMD_RETURN_IF_ERROR(api::AddEventRoutes(router_, *authorizer_, *events_));
   VTPMD_RETURN_IF_ERROR(api::AddPolicyRoutes(router_, *authorizer_, *policies_));
+  VTPMD_RETURN_IF_ERROR(api::AddAttestationRoutes(router_, *authorizer_, *attestations_));
   const double simulated = platform_->simulated() ? 1.0 : 0.0;
   return metrics_.RegisterGauge("vtpmd_platform_tpm_simulated",
                                 "1 when the platform TPM is vtpmd's own swtpm rather than hardware",
@@ -250,7 +267,9 @@ Status Application::StartServer() {
 
   const http::Router& router = router_;
   auto server = http::HttpsServer::Create(
-      std::move(options), [&router](const http::HttpRequest& request) { return router.Dispatch(request); },
+      std::move(options), [&router](const http::HttpRequest& request, http::Responder respond) {
+        router.Dispatch(request, std::move(respond));
+      },
       config_.access_log ? &access_log_ : nullptr, &metrics_);
   if (!server.ok()) return server.error().WithContext("listening on " + config_.listen_host);
   server_ = std::move(*server);

@@ -11,6 +11,7 @@
 #include "core/random.h"
 #include "core/store.h"
 #include "server/api/platform_routes.h"
+#include "server/app/attestation_service.h"
 #include "server/app/certificate_service.h"
 #include "server/app/config.h"
 #include "server/app/data_directory.h"
@@ -44,6 +45,7 @@ class Application {
   Status EnsureAdminToken();
   Status StartInstances();
   Status EnrollPlatformAik();
+  Status StartAttestations();
   // Empty until the platform AIK is enrolled.
   ca::PlatformBinder PlatformBinder();
   Status BuildRoutes();
@@ -72,6 +74,9 @@ class Application {
   http::AccessLog access_log_;
   http::Router router_;
   std::unique_ptr<http::HttpsServer> server_;
+  // After server_, so destroyed before it: finishing the attestations in progress
+  // answers their requests through the server's connections.
+  std::unique_ptr<AttestationService> attestations_;
 };
 
 }  // namespace vtpmd::app

@@ -69,6 +69,16 @@ Status SetOption(std::string_view key, std::string_view value, Config& config) {
   } else if (key == "platform-tpm") {
     if (value.empty()) return InvalidArgument("platform-tpm: empty TCTI");
     config.platform_tpm = std::string(value);
+  } else if (key == "platform-quote-latency-ms") {
+    VTPMD_ASSIGN_OR_RETURN(auto ms, ParseInteger<int>(value, key, 0, 10000));
+    config.platform_quote_latency = std::chrono::milliseconds(ms);
+  } else if (key == "deep-quote-window-ms") {
+    VTPMD_ASSIGN_OR_RETURN(auto ms, ParseInteger<int>(value, key, 0, 1000));
+    config.deep_quote_window = std::chrono::milliseconds(ms);
+  } else if (key == "deep-quote-max-batch") {
+    VTPMD_ASSIGN_OR_RETURN(config.deep_quote_max_batch, ParseInteger<std::size_t>(value, key, 1, 65536));
+  } else if (key == "deep-quote-max-in-flight") {
+    VTPMD_ASSIGN_OR_RETURN(config.deep_quote_max_in_flight, ParseInteger<std::size_t>(value, key, 1, 256));
   } else if (key == "ca-algorithm") {
     config.ca_algorithm = std::string(value);
   } else if (key == "tls-dns-names") {
@@ -148,6 +158,14 @@ Options (also accepted as keys of the JSON config file, without "--"):
   --listen HOST:PORT        HTTPS listen address (default 127.0.0.1:8443; port 0 = any free port)
   --platform-tpm TCTI       "simulated" (default: vtpmd runs its own swtpm) or a tpm2-tss
                             TCTI such as device:/dev/tpmrm0
+  --platform-quote-latency-ms MS
+                            simulated platform TPM only: extra response time of each quote,
+                            to measure deep-quote batching as on hardware (default 0, max 10000)
+  --deep-quote-window-ms MS deep quotes arriving within MS share one platform quote
+                            (default 20, max 1000; 0 = one platform quote per deep quote)
+  --deep-quote-max-batch N  at most N deep quotes per platform quote (default 4096, max 65536)
+  --deep-quote-max-in-flight N
+                            at most N platform quotes at once (default 16, max 256)
   --manufacturer-roots PEM  TPM vendor roots for the platform EK certificate
   --tls-certificate PEM     serve this certificate chain instead of the one vtpmd's CA issues
   --tls-private-key PEM     ... with this key (both or neither)
@@ -190,6 +208,10 @@ Result<Config> ParseConfig(int argc, const char* const argv[]) {
   }
   if (config.tls_certificate.has_value() != config.tls_private_key.has_value()) {
     return InvalidArgument("--tls-certificate and --tls-private-key go together");
+  }
+  // A hardware TPM is as slow as it is; added latency would only misstate it.
+  if (config.platform_quote_latency.count() != 0 && config.platform_tpm != "simulated") {
+    return InvalidArgument("--platform-quote-latency-ms applies only to --platform-tpm simulated");
   }
   return config;
 }

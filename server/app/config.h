@@ -22,6 +22,15 @@ struct Config {
   std::uint16_t listen_port = 8443;
   // "simulated" starts vtpmd's own swtpm; anything else is a tpm2-tss TCTI string.
   std::string platform_tpm = "simulated";
+  // Simulated platform TPM only: added to each quote's response time, to measure
+  // deep-quote batching under a hardware TPM's latency.
+  std::chrono::milliseconds platform_quote_latency{0};
+  // Deep quotes: leaves arriving within the window share one platform quote (0: one
+  // quote per leaf); a batch holds at most max_batch leaves; at most max_in_flight
+  // platform quotes run at once.
+  std::chrono::milliseconds deep_quote_window{20};
+  std::size_t deep_quote_max_batch = 4096;
+  std::size_t deep_quote_max_in_flight = 16;
   std::string ca_algorithm = "ecdsa-p256";
   std::vector<std::string> tls_dns_names = {"localhost"};
   std::vector<std::string> tls_ip_addresses = {"127.0.0.1", "::1"};

@@ -21,6 +21,7 @@
 #include "core/random.h"
 #include "policy/reference_policy.h"
 #include "server/cli/api_client.h"
+#include "server/cli/attestation_commands.h"
 #include "server/cli/event_log_json.h"
 #include "server/cli/quote_files.h"
 
@@ -48,6 +49,13 @@ Commands:
   policy update NAME FILE                  a new version of the policy
   ca root                                  the root CA certificate (PEM)
   ca list                                  every issuer certificate
+  attest --instance ID --tcti TCTI --aik-handle HANDLE --aik-chain FILE --policy NAME
+         [--pcrs SEL] [--event-log FILE] [--no-deep-quote]
+                                           quote in the guest's vTPM (tpm2-tss) over a fresh nonce,
+                                           submit the evidence, print the verdict and why
+                                           (exit 1 when contraindicated)
+  attestation show ID | list [--instance ID] [--status S]
+                                           stored attestation results
   eventlog show FILE                       offline: every event of a TCG firmware event log, as JSON
   eventlog replay FILE                     offline: the PCR values the log's events extend to, per bank
 
@@ -72,7 +80,7 @@ struct Invocation {
 
 // Flags that take no value.
 bool IsSwitch(std::string_view name) {
-  return name == "json" || name == "insecure" || name == "help" || name == "wait";
+  return name == "json" || name == "insecure" || name == "help" || name == "wait" || name == "no-deep-quote";
 }
 
 Result<Invocation> ParseArguments(int argc, char** argv) {
@@ -187,6 +195,8 @@ class Commands {
         {{"policy", "create"}, 1, &Commands::PolicyCreate},     {{"policy", "list"}, 0, &Commands::PolicyList},
         {{"policy", "show"}, 1, &Commands::PolicyShow},         {{"policy", "update"}, 2, &Commands::PolicyUpdate},
         {{"policy", "delete"}, 1, &Commands::PolicyDelete},
+        {{"attest"}, 0, &Commands::AttestInstance},             {{"attestation", "show"}, 1, &Commands::AttestationShow},
+        {{"attestation", "list"}, 0, &Commands::AttestationList},
     };
     for (const Spec& spec : kSpecs) {
       if (NamesCommand(words, spec.words, spec.arguments)) return &spec;
@@ -468,6 +478,44 @@ class Commands {
   }
 
   // Prints the document itself, ready to edit and update from.
+  Status AttestInstance() {
+    AttestOptions options;
+    for (auto [flag, field] : {std::pair{"instance", &options.instance_id}, std::pair{"tcti", &options.tcti},
+                               std::pair{"aik-handle", &options.aik_handle}, std::pair{"aik-chain", &options.aik_chain_file},
+                               std::pair{"policy", &options.policy}}) {
+      auto value = Flag(flag);
+      if (!value) return InvalidArgument(std::string("attest needs --") + flag);
+      *field = *value;
+    }
+    if (auto pcrs = Flag("pcrs")) options.pcrs = *pcrs;
+    options.event_log_file = Flag("event-log");
+    options.deep_quote = !Flag("no-deep-quote");
+    VTPMD_ASSIGN_OR_RETURN(auto answer, Attest(api_, options));
+    Print(answer, [&] { std::cout << AttestationText(answer); });
+    return AttestationVerdictStatus(answer);
+  }
+
+  Status AttestationShow() {
+    VTPMD_ASSIGN_OR_RETURN(auto answer, api_.Call("GET", "/v1/attestations/" + inv_.words[2]));
+    Print(answer, [&] { std::cout << AttestationText(answer); });
+    return Ok();
+  }
+
+  Status AttestationList() {
+    std::string query;
+    for (const char* name : {"instance", "status"}) {
+      if (auto value = Flag(name)) query += std::string(query.empty() ? "?" : "&") + name + "=" + *value;
+    }
+    VTPMD_ASSIGN_OR_RETURN(auto list, api_.Call("GET", "/v1/attestations" + query));
+    Print(list, [&] {
+      for (const auto& a : Arr(list, "attestations")) {
+        std::cout << Str(a, "id") << "  " << Str(a, "created_at") << "  " << Str(a, "status") << "  "
+                  << Str(a, "subject") << " " << Str(a, "instance_id") << "\n";
+      }
+    });
+    return Ok();
+  }
+
   Status PolicyShow() {
     VTPMD_ASSIGN_OR_RETURN(std::string target, PolicyPath(inv_.words[2]));
     if (auto version = Flag("version")) {

@@ -42,7 +42,13 @@ struct HttpResponse {
   std::string_view route = kUnmatchedRoute;
 };
 
-using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// Delivers a request's response. Call it exactly once, from any thread, while the
+// server that issued it still exists.
+using Responder = std::function<void(HttpResponse)>;
+// Most handlers answer before they return. One that waits for something slow (the
+// platform TPM) keeps the responder and answers later, holding no I/O thread; it
+// must copy what it needs from the request, which lives only for the call.
+using Handler = std::function<void(const HttpRequest&, Responder)>;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

@@ -161,6 +161,15 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   using Response = bhttp::response<bhttp::string_body>;
 
+  // What the access log and metrics need from a request once its answer is ready.
+  struct Exchange {
+    std::string request_id;
+    std::string method;
+    std::string user_agent;
+    SteadyClock::time_point start;
+    bool keep_alive = false;
+  };
+
   TcpStream& tcp() { return beast::get_lowest_layer(stream_); }
 
   void Handshake() {
@@ -241,55 +250,66 @@ class Session : public std::enable_shared_from_this<Session> {
     ++served_;
 
     const bool keep_alive = message.keep_alive() && !draining_;
-    HttpResponse response = server_.handler()(request);
-    Finish(std::move(response), request.request_id, request.method,
-           request.Header("User-Agent").value_or(std::string_view()), start, keep_alive);
-    if (!close_after_queue_ && queue_.size() < server_.limits().max_pipelined) ReadNext();
+    // Decided now, not when the answer is ready: no request after this one is read.
+    if (!keep_alive) close_after_queue_ = true;
+    const std::uint64_t sequence = next_sequence_++;
+    queue_.emplace_back();
+    Exchange exchange{request.request_id, request.method,
+                      std::string(request.Header("User-Agent").value_or(std::string_view())), start, keep_alive};
+    server_.handler()(request, [self = shared_from_this(), sequence,
+                                exchange = std::move(exchange)](HttpResponse response) mutable {
+      // Inline when answered on this connection's thread, as most requests are.
+      asio::dispatch(self->stream_.get_executor(), [self, sequence, exchange = std::move(exchange),
+                                                    response = std::move(response)]() mutable {
+        self->Finish(sequence, std::move(response), exchange);
+      });
+    });
+    if (!close_after_queue_ && !reading_ && queue_.size() < server_.limits().max_pipelined) ReadNext();
   }
 
   // Transport-level problems: answer once, then close.
   void Fail(unsigned status, std::string detail) {
-    const auto start = SteadyClock::now();
-    const std::string request_id = NextRequestId();
-    Finish(ProblemResponse(status, detail, ""), request_id, "", "", start, false);
+    close_after_queue_ = true;
+    const std::uint64_t sequence = next_sequence_++;
+    queue_.emplace_back();
+    Finish(sequence, ProblemResponse(status, detail, ""), Exchange{NextRequestId(), "", "", SteadyClock::now(), false});
   }
 
-  void Finish(HttpResponse response, std::string_view request_id, std::string_view method,
-              std::string_view user_agent, SteadyClock::time_point start, bool keep_alive) {
+  void Finish(std::uint64_t sequence, HttpResponse response, const Exchange& exchange) {
     if (response.status < 100 || response.status > 599) response = ProblemResponse(Internal("bad status"), "");
-    const auto elapsed = SteadyClock::now() - start;
-    if (Metrics* metrics = server_.metrics()) metrics->Record(response.route, method, response.status, elapsed);
+    const auto elapsed = SteadyClock::now() - exchange.start;
+    if (Metrics* metrics = server_.metrics()) metrics->Record(response.route, exchange.method, response.status, elapsed);
     if (AccessLog* log = server_.access_log()) {
       log->Write({.time = std::chrono::system_clock::now(),
-                  .request_id = request_id,
+                  .request_id = exchange.request_id,
                   .peer = peer_,
-                  .method = method,
+                  .method = exchange.method,
                   .route = response.route,
                   .status = response.status,
                   .bytes = response.body.size(),
                   .duration = std::chrono::duration_cast<std::chrono::microseconds>(elapsed),
-                  .user_agent = user_agent});
+                  .user_agent = exchange.user_agent});
     }
 
-    Response& out = queue_.emplace_back();
+    Response& out = queue_[sequence - front_sequence_].emplace();
     out.version(11);
     out.result(response.status);
     out.set(bhttp::field::server, "vtpmd");
-    out.set("X-Request-Id", request_id);
+    out.set("X-Request-Id", exchange.request_id);
     if (!response.content_type.empty()) out.set(bhttp::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) out.insert(name, value);
-    out.keep_alive(keep_alive);
+    out.keep_alive(exchange.keep_alive);
     out.body() = std::move(response.body);
     out.prepare_payload();
-    if (!keep_alive) close_after_queue_ = true;
     Write();
   }
 
+  // Responses leave in request order: a later answer waits for the ones before it.
   void Write() {
-    if (writing_ || queue_.empty()) return;
+    if (writing_ || queue_.empty() || !queue_.front()) return;
     writing_ = true;
     tcp().expires_after(server_.limits().write_timeout);
-    bhttp::async_write(stream_, queue_.front(), beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    bhttp::async_write(stream_, *queue_.front(), beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, std::size_t) {
@@ -299,12 +319,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     queue_.pop_front();
-    if (!queue_.empty()) return Write();
+    ++front_sequence_;
+    Write();
     if (close_after_queue_) {
-      if (!reading_) Shutdown();
+      if (queue_.empty() && !reading_) Shutdown();
       return;
     }
-    if (!reading_) return ReadNext();  // reading paused on a full queue
+    if (!reading_ && queue_.size() < server_.limits().max_pipelined) return ReadNext();  // reading paused on a full queue
     if (draining_ && IdleBetweenRequests()) tcp().socket().cancel();
   }
 
@@ -330,7 +351,11 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::deque<Response> queue_;  // responses in request order; front is being written
+  // One entry per request in order, empty until its handler answers; the front is
+  // written once answered. front_sequence_ numbers the front entry.
+  std::deque<std::optional<Response>> queue_;
+  std::uint64_t front_sequence_ = 0;
+  std::uint64_t next_sequence_ = 0;
   std::uint64_t served_ = 0;
   bool handshake_done_ = false;
   bool reading_ = false;

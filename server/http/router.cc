@@ -33,7 +33,7 @@ bool IsToken(std::string_view method) {
 struct Router::Pattern {
   std::string text;
   std::vector<Segment> segments;  // views into `text`
-  std::vector<std::pair<std::string, RouteHandler>> methods;
+  std::vector<std::pair<std::string, AnyHandler>> methods;
 
   bool SameShape(const Pattern& other) const {
     return std::equal(segments.begin(), segments.end(), other.segments.begin(), other.segments.end(),
@@ -61,7 +61,15 @@ std::string_view PathParams::Get(std::string_view name) const {
 Router::Router() = default;
 Router::~Router() = default;
 
-Status Router::Add(std::string_view method, std::string_view pattern_text, RouteHandler handler) {
+Status Router::Add(std::string_view method, std::string_view pattern, RouteHandler handler) {
+  return AddHandler(method, pattern, std::move(handler));
+}
+
+Status Router::AddDeferred(std::string_view method, std::string_view pattern, DeferredRouteHandler handler) {
+  return AddHandler(method, pattern, std::move(handler));
+}
+
+Status Router::AddHandler(std::string_view method, std::string_view pattern_text, AnyHandler handler) {
   if (!IsToken(method)) return InvalidArgument("route method must be an upper-case token: " + std::string(method));
   if (pattern_text.empty() || pattern_text.front() != '/') {
     return InvalidArgument("route pattern must start with '/': " + std::string(pattern_text));
@@ -122,17 +130,21 @@ const Router::Pattern* Router::Match(std::string_view path, PathParams& params) 
   return best;
 }
 
-HttpResponse Router::Dispatch(const HttpRequest& request) const {
+void Router::Dispatch(const HttpRequest& request, Responder respond) const {
   PathParams params;
   const Pattern* pattern = Match(request.path, params);
-  if (pattern == nullptr) return ProblemResponse(404, "No resource at this path.", request.path);
+  if (pattern == nullptr) return respond(ProblemResponse(404, "No resource at this path.", request.path));
 
+  const std::string_view route = pattern->text;
   for (const auto& [method, handler] : pattern->methods) {
     if (method != request.method) continue;
-    Result<HttpResponse> result = handler(request, params);
-    HttpResponse response = result.ok() ? std::move(result).value() : ProblemResponse(result.error(), request.path);
-    response.route = pattern->text;
-    return response;
+    auto complete = [respond = std::move(respond), route, path = request.path](Result<HttpResponse> result) {
+      HttpResponse response = result.ok() ? std::move(result).value() : ProblemResponse(result.error(), path);
+      response.route = route;
+      respond(std::move(response));
+    };
+    if (const auto* now = std::get_if<RouteHandler>(&handler)) return complete((*now)(request, params));
+    return std::get<DeferredRouteHandler>(handler)(request, params, std::move(complete));
   }
   std::string allow;
   for (const auto& entry : pattern->methods) {
@@ -141,8 +153,8 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
   }
   HttpResponse response = ProblemResponse(405, "Method " + request.method + " is not allowed here; see Allow.", request.path);
   response.headers.emplace_back("Allow", std::move(allow));
-  response.route = pattern->text;
-  return response;
+  response.route = route;
+  respond(std::move(response));
 }
 
 }  // namespace vtpmd::http

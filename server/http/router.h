@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/result.h"
@@ -27,7 +28,12 @@ class PathParams {
   std::vector<std::pair<std::string_view, std::string_view>> values_;
 };
 
+// Answers before it returns.
 using RouteHandler = std::function<Result<HttpResponse>(const HttpRequest&, const PathParams&)>;
+// Completes a deferred route, once, from any thread.
+using RouteCompletion = std::function<void(Result<HttpResponse>)>;
+// May complete after it returns; the request and params live only for the call.
+using DeferredRouteHandler = std::function<void(const HttpRequest&, const PathParams&, RouteCompletion)>;
 
 class Router {
  public:
@@ -39,13 +45,16 @@ class Router {
   // Fails on a malformed pattern, a duplicate (method, pattern), or a pattern
   // that differs from an existing one only in parameter names.
   Status Add(std::string_view method, std::string_view pattern, RouteHandler handler);
+  Status AddDeferred(std::string_view method, std::string_view pattern, DeferredRouteHandler handler);
 
   // 404 problem for an unknown path, 405 (+ Allow) for a known path with another
   // method, the handler's Error as a problem. response.route is the pattern.
-  HttpResponse Dispatch(const HttpRequest& request) const;
+  void Dispatch(const HttpRequest& request, Responder respond) const;
 
  private:
   struct Pattern;
+  using AnyHandler = std::variant<RouteHandler, DeferredRouteHandler>;
+  Status AddHandler(std::string_view method, std::string_view pattern, AnyHandler handler);
   const Pattern* Match(std::string_view path, PathParams& params) const;
 
   std::vector<std::unique_ptr<Pattern>> patterns_;

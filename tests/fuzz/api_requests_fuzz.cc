@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "ca/pem_certificates.h"
+#include "server/api/attestation_requests.h"
 #include "server/api/ek_certificate_requests.h"
 #include "server/api/enrollment_requests.h"
 #include "server/api/policy_requests.h"
@@ -23,6 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)vtpmd::api::ParseActivationRequest(request);
   (void)vtpmd::api::ParseEkCertificateRequest(request);
   (void)vtpmd::api::ParsePolicyDocumentRequest(request);
+  (void)vtpmd::api::ParseGuestAttestationRequest(request);
+  (void)vtpmd::api::ParsePlatformAttestationRequest(request);
+  (void)vtpmd::ca::PemCertificateDers(request.body);
   (void)vtpmd::api::ParseQuery(request.body);
+  request.query = request.body;
+  (void)vtpmd::api::ParseAttestationListQuery(request);
   return 0;
 }

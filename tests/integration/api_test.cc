@@ -101,7 +101,7 @@ TEST_F(ApiTest, OversizedHeadersAndBodiesAreRefused) {
   CommandResult header = RawTls("GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Big: " + big_header + "\\r\\n\\r\\n");
   EXPECT_NE(header.output.find("431"), std::string::npos) << header.output;
 
-  JsonReply body = Call(server(), "POST", "/v1/platform/quote", admin(), std::string(5000, ' '));
+  JsonReply body = Call(server(), "POST", "/v1/platform/quote", admin(), std::string(20000, ' '));
   EXPECT_EQ(body.status, 413u) << body.raw;
   EXPECT_TRUE(Healthy());
 }

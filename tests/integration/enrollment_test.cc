@@ -10,99 +10,26 @@
 
 #include "core/bytes.h"
 #include "core/file_io.h"
+#include "tests/integration/guest_tpm.h"
 #include "tests/integration/test_server.h"
 
 namespace vtpmd::testing {
 namespace {
 
-std::string Field(const boost::json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-
-std::string FileBase64(const std::filesystem::path& path) {
-  auto bytes = ReadSmallFile(path, 1 << 16);
-  EXPECT_TRUE(bytes.ok()) << path;
-  return bytes.ok() ? Base64Encode(AsBytes(*bytes)) : "";
-}
-
-void WriteBase64(const std::filesystem::path& path, const std::string& base64) {
-  auto bytes = Base64Decode(base64);
-  ASSERT_TRUE(bytes.ok());
-  WriteTempFile(path.parent_path(), path.filename().string(), std::string(AsChars(*bytes)));
-}
-
 class EnrollmentTest : public ServerSuite {
  protected:
-  struct Guest {
-    std::string instance_id;
-    std::string tcti;
-    std::filesystem::path dir;
-    std::string Run(const std::string& tool_and_args) const {
-      CommandResult result = RunCommand(tool_and_args + " -T " + tcti);
-      EXPECT_EQ(result.exit_code, 0) << tool_and_args << "\n" << result.output;
-      return result.output;
-    }
-    std::string File(const char* name) const { return (dir / name).string(); }
-  };
-
-  // A running vTPM whose guest has an EK and a fresh AIK (tpm2_createak).
   static Guest StartGuest(const std::string& vm_id, const std::string& ek_alg, const std::string& ak_args,
                           const std::string& method = "local-ca") {
-    JsonReply created = Call(server(), "POST", "/v1/instances", admin(),
-                             "{\"vm_id\":\"" + vm_id + "\",\"certification_method\":\"" + method + "\"}");
-    EXPECT_EQ(created.status, 202u) << created.raw;
-    Guest guest{Field(created.body, "id"), "", scratch() / vm_id};
-    std::filesystem::create_directories(guest.dir);
-    JsonReply shown;
-    for (int i = 0; i < 600; ++i) {
-      shown = Call(server(), "GET", "/v1/instances/" + guest.instance_id, admin());
-      if (Field(shown.body, "status") == "running") break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    guest.tcti = Field(shown.body.as_object().at("attach"), "tcti");
-    guest.Run("tpm2_startup -c");
-    guest.Run("tpm2_createek -G " + ek_alg + " -c " + guest.File("ek.ctx") + " -u " + guest.File("ek.pub"));
-    guest.Run("tpm2_createak -C " + guest.File("ek.ctx") + " -c " + guest.File("ak.ctx") + " " + ak_args + " -u " +
-              guest.File("ak.pub") + " -n " + guest.File("ak.name"));
-    // Without a resource manager the tools leave their transient objects loaded,
-    // and a TPM has only a few slots.
-    guest.Run("tpm2_flushcontext -t");
-    return guest;
+    return StartGuestWithAik(server(), admin(), scratch(), vm_id, ek_alg, ak_args, method);
   }
-
-  // TPM2_ActivateCredential in the guest; the EK needs PolicySecret(endorsement).
   static CommandResult Activate(const Guest& guest, const std::string& credential_file) {
-    const std::string session = guest.File("session.ctx");
-    guest.Run("tpm2_startauthsession --policy-session -S " + session);
-    guest.Run("tpm2_policysecret -S " + session + " -c e");
-    CommandResult activated = RunCommand("tpm2_activatecredential -T " + guest.tcti + " -c " + guest.File("ak.ctx") +
-                                         " -C " + guest.File("ek.ctx") + " -i " + credential_file + " -o " +
-                                         guest.File("secret.bin") + " -P session:" + session);
-    guest.Run("tpm2_flushcontext " + session);
-    guest.Run("tpm2_flushcontext -t");
-    return activated;
+    return ActivateCredential(guest, credential_file);
   }
-
   static JsonReply Challenge(const std::string& body) {
     return Call(server(), "POST", "/v1/aik/challenges", admin(), body);
   }
-
-  static std::string InstanceBody(const Guest& guest) {
-    return "{\"instance_id\":\"" + guest.instance_id + "\",\"aik_public\":\"" + FileBase64(guest.File("ak.pub")) +
-           "\"}";
-  }
-
-  // The whole protocol: challenge, activation in the guest's TPM, the secret back.
-  // Returns the activation's reply; the challenge's is checked on the way.
   static JsonReply Enroll(const Guest& guest, const std::string& challenge_body) {
-    JsonReply challenge = Challenge(challenge_body);
-    EXPECT_EQ(challenge.status, 201u) << challenge.raw;
-    if (challenge.status != 201u) return challenge;
-    WriteBase64(guest.File("credential.bin"), Field(challenge.body, "credential_file"));
-    CommandResult activated = Activate(guest, guest.File("credential.bin"));
-    EXPECT_EQ(activated.exit_code, 0) << activated.output;
-    return Call(server(), "POST", "/v1/aik/challenges/" + Field(challenge.body, "id") + "/activation", admin(),
-                "{\"secret\":\"" + FileBase64(guest.File("secret.bin")) + "\"}");
+    return EnrollAik(server(), admin(), guest, challenge_body);
   }
 };
 
@@ -214,7 +141,7 @@ TEST_F(EnrollmentTest, WrongSecretsMismatchedEksAndWeakAiksAreRefused) {
 TEST_F(EnrollmentTest, AikCertifiesAikSignsTheAikCertificateInThePlatformTpm) {
   const Guest guest =
       StartGuest("d18c9d0e-1f2a-4b3c-8d4e-f5a6b7c8d9e0", "rsa", "-G ecc -g sha256 -s ecdsa", "aik-certifies-aik");
-  JsonReply enrolled = Enroll(guest, InstanceBody(guest));
+  JsonReply enrolled = Enroll(guest, InstanceChallengeBody(guest));
   ASSERT_EQ(enrolled.status, 200u) << enrolled.raw;
 
   const std::string chain_text = Field(enrolled.body, "chain_pem");
@@ -242,7 +169,7 @@ TEST_F(EnrollmentTest, AikCertifiesEkBindsTheEkCertificateToThePlatform) {
                                       guest.File("rsa-ek.pem"));
   ASSERT_EQ(chain_ok.exit_code, 0);
 
-  const std::string body = InstanceBody(guest);
+  const std::string body = InstanceChallengeBody(guest);
   JsonReply enrolled = Enroll(guest, body);
   EXPECT_EQ(enrolled.status, 200u) << enrolled.raw;
 

@@ -8,7 +8,7 @@ std::unique_ptr<VtpmdProcess> ServerSuite::server_;
 std::filesystem::path ServerSuite::scratch_;
 
 std::vector<std::string> ServerSuite::SuiteFlags() {
-  return {"--body-limit", "4096", "--header-limit", "2048", "--idle-timeout", "1", "--read-timeout", "2"};
+  return {"--body-limit", "16384", "--header-limit", "2048", "--idle-timeout", "1", "--read-timeout", "2"};
 }
 
 void ServerSuite::SetUpTestSuite() {

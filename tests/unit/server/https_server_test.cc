@@ -14,7 +14,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/parse.hpp>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "server/http/https_client.h"
@@ -127,6 +129,14 @@ class HttpsServerTest : public ::testing::Test {
       response.body = std::to_string(request.body.size());
       return response;
     }).ok());
+    // Answered from another thread once the test releases it, as the platform TPM
+    // answers deep-quote batches.
+    ASSERT_TRUE(router_.AddDeferred("GET", "/later/{word}", [this](const HttpRequest&, const PathParams& params,
+                                                                   RouteCompletion done) {
+      std::lock_guard lock(later_mu_);
+      later_.emplace_back(std::string(params.Get("word")), std::move(done));
+      later_cv_.notify_all();
+    }).ok());
     log_file_ = std::tmpfile();
     ASSERT_NE(log_file_, nullptr);
     access_log_ = std::make_unique<AccessLog>(fileno(log_file_));
@@ -137,12 +147,31 @@ class HttpsServerTest : public ::testing::Test {
     options.limits = limits;
     options.tls = testing::MakeSelfSignedIdentity();
     ca_pem_ = options.tls.certificate_chain_pem;
-    auto server = HttpsServer::Create(std::move(options), [this](const HttpRequest& r) { return router_.Dispatch(r); },
+    auto server = HttpsServer::Create(std::move(options), [this](const HttpRequest& r, Responder respond) { router_.Dispatch(r, std::move(respond)); },
                                       access_log_.get(), &metrics_);
     ASSERT_TRUE(server.ok()) << server.error().message();
     server_ = std::move(server).value();
     ASSERT_NE(server_->port(), 0);
     runner_ = std::thread([this] { server_->Run(); });
+  }
+
+  // Waits until `count` deferred requests are held, then answers them from another
+  // thread in reverse order.
+  void AnswerLaterRequestsInReverse(std::size_t count) {
+    std::vector<std::pair<std::string, RouteCompletion>> held;
+    {
+      std::unique_lock lock(later_mu_);
+      ASSERT_TRUE(later_cv_.wait_for(lock, std::chrono::seconds(10), [&] { return later_.size() >= count; }));
+      held.swap(later_);
+    }
+    std::thread answerer([&held] {
+      for (auto it = held.rbegin(); it != held.rend(); ++it) {
+        HttpResponse response;
+        response.body = "later:" + it->first;
+        it->second(std::move(response));
+      }
+    });
+    answerer.join();
   }
 
   void StopServer() {
@@ -181,6 +210,9 @@ class HttpsServerTest : public ::testing::Test {
   }
 
   Router router_;
+  std::mutex later_mu_;
+  std::condition_variable later_cv_;
+  std::vector<std::pair<std::string, RouteCompletion>> later_;
   Metrics metrics_;
   std::FILE* log_file_ = nullptr;
   std::unique_ptr<AccessLog> access_log_;
@@ -260,6 +292,39 @@ TEST_F(HttpsServerTest, AnswersPipelinedRequestsInOrder) {
     EXPECT_EQ(response.body(), expected);
     EXPECT_TRUE(response.keep_alive());
   }
+}
+
+TEST_F(HttpsServerTest, DeferredAnswersLeaveInRequestOrder) {
+  Start();
+  TlsConnection connection(server_->port());
+  ASSERT_FALSE(connection.connect_error());
+  ASSERT_FALSE(connection.Handshake());
+  ASSERT_FALSE(connection.Write(Get("/later/a") + Get("/echo/now") + Get("/later/b")));
+  AnswerLaterRequestsInReverse(2);
+  for (const char* expected : {"later:a", "now", "later:b"}) {
+    auto [ec, response] = connection.ReadResponse();
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(response.body(), expected);
+  }
+  EXPECT_NE(AccessLogText().find("/later/{word}"), std::string::npos);
+}
+
+TEST_F(HttpsServerTest, StopWaitsForADeferredAnswer) {
+  Start();
+  TlsConnection connection(server_->port());
+  ASSERT_FALSE(connection.connect_error());
+  ASSERT_FALSE(connection.Handshake());
+  ASSERT_FALSE(connection.Write(Get("/later/x")));
+  {
+    std::unique_lock lock(later_mu_);
+    ASSERT_TRUE(later_cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !later_.empty(); }));
+  }
+  server_->Stop();
+  AnswerLaterRequestsInReverse(1);
+  auto [ec, response] = connection.ReadResponse();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.body(), "later:x");
+  StopServer();
 }
 
 TEST_F(HttpsServerTest, PipeliningBeyondTheQueueLimitStillAnswersEverything) {
@@ -386,7 +451,7 @@ TEST_F(HttpsServerTest, PortInUseIsAClearError) {
   ServerOptions options;
   options.port = server_->port();
   options.tls = testing::MakeSelfSignedIdentity();
-  auto second = HttpsServer::Create(std::move(options), [](const HttpRequest&) { return HttpResponse{}; }, nullptr,
+  auto second = HttpsServer::Create(std::move(options), [](const HttpRequest&, Responder respond) { respond(HttpResponse{}); }, nullptr,
                                     nullptr);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code(), ErrorCode::kUnavailable);
@@ -410,7 +475,7 @@ TEST(HttpsServer, RejectsAKeyThatDoesNotMatchTheCertificate) {
   options.port = 0;
   options.tls = testing::MakeSelfSignedIdentity();
   options.tls.private_key_pem = testing::MakeSelfSignedIdentity().private_key_pem.Clone();
-  auto server = HttpsServer::Create(std::move(options), [](const HttpRequest&) { return HttpResponse{}; }, nullptr,
+  auto server = HttpsServer::Create(std::move(options), [](const HttpRequest&, Responder respond) { respond(HttpResponse{}); }, nullptr,
                                     nullptr);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.error().code(), ErrorCode::kInvalidArgument);

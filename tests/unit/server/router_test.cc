@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <vector>
+
 #include "server/http/problem.h"
 
 namespace vtpmd::http {
@@ -13,6 +16,14 @@ HttpRequest Request(std::string method, std::string path) {
   request.path = std::move(path);
   request.target = request.path;
   return request;
+}
+
+// Dispatches a request whose route answers before returning.
+HttpResponse Answer(const Router& router, const HttpRequest& request) {
+  std::optional<HttpResponse> answered;
+  router.Dispatch(request, [&answered](HttpResponse response) { answered = std::move(response); });
+  EXPECT_TRUE(answered.has_value()) << "no answer before Dispatch returned";
+  return answered.value_or(HttpResponse{});
 }
 
 RouteHandler Echo(std::string tag) {
@@ -27,18 +38,18 @@ TEST(Router, DispatchesByMethodAndExtractsParams) {
   Router router;
   ASSERT_TRUE(router.Add("POST", "/v1/instances/{id}/stop", Echo("stop")).ok());
   ASSERT_TRUE(router.Add("GET", "/v1/instances/{id}", Echo("get")).ok());
-  const HttpResponse stop = router.Dispatch(Request("POST", "/v1/instances/abc-1/stop"));
+  const HttpResponse stop = Answer(router, Request("POST", "/v1/instances/abc-1/stop"));
   EXPECT_EQ(stop.status, 200u);
   EXPECT_EQ(stop.body, "stop:abc-1");
   EXPECT_EQ(stop.route, "/v1/instances/{id}/stop");
-  EXPECT_EQ(router.Dispatch(Request("GET", "/v1/instances/xyz")).body, "get:xyz");
+  EXPECT_EQ(Answer(router, Request("GET", "/v1/instances/xyz")).body, "get:xyz");
 }
 
 TEST(Router, UnknownPathIs404ProblemWithUnmatchedRoute) {
   Router router;
   ASSERT_TRUE(router.Add("GET", "/healthz", Echo("h")).ok());
   for (const char* path : {"/nope", "/healthz/", "/healthz/x", "", "healthz", "/v1/instances//stop"}) {
-    const HttpResponse response = router.Dispatch(Request("GET", path));
+    const HttpResponse response = Answer(router, Request("GET", path));
     EXPECT_EQ(response.status, 404u) << path;
     EXPECT_EQ(response.content_type, kProblemContentType);
     EXPECT_EQ(response.route, kUnmatchedRoute);
@@ -48,14 +59,14 @@ TEST(Router, UnknownPathIs404ProblemWithUnmatchedRoute) {
 TEST(Router, EmptySegmentNeverMatchesAParameter) {
   Router router;
   ASSERT_TRUE(router.Add("GET", "/v1/instances/{id}", Echo("get")).ok());
-  EXPECT_EQ(router.Dispatch(Request("GET", "/v1/instances/")).status, 404u);
+  EXPECT_EQ(Answer(router, Request("GET", "/v1/instances/")).status, 404u);
 }
 
 TEST(Router, WrongMethodIs405WithAllowListingEveryMethod) {
   Router router;
   ASSERT_TRUE(router.Add("GET", "/v1/tokens", Echo("list")).ok());
   ASSERT_TRUE(router.Add("POST", "/v1/tokens", Echo("create")).ok());
-  const HttpResponse response = router.Dispatch(Request("DELETE", "/v1/tokens"));
+  const HttpResponse response = Answer(router, Request("DELETE", "/v1/tokens"));
   EXPECT_EQ(response.status, 405u);
   EXPECT_EQ(response.route, "/v1/tokens");
   ASSERT_EQ(response.headers.size(), 1u);
@@ -67,8 +78,8 @@ TEST(Router, LiteralSegmentBeatsParameterRegardlessOfOrder) {
   Router router;
   ASSERT_TRUE(router.Add("GET", "/v1/instances/{id}", Echo("param")).ok());
   ASSERT_TRUE(router.Add("GET", "/v1/instances/stats", Echo("literal")).ok());
-  EXPECT_EQ(router.Dispatch(Request("GET", "/v1/instances/stats")).body, "literal:");
-  EXPECT_EQ(router.Dispatch(Request("GET", "/v1/instances/other")).body, "param:other");
+  EXPECT_EQ(Answer(router, Request("GET", "/v1/instances/stats")).body, "literal:");
+  EXPECT_EQ(Answer(router, Request("GET", "/v1/instances/other")).body, "param:other");
 }
 
 TEST(Router, HandlerErrorsBecomeProblems) {
@@ -76,10 +87,40 @@ TEST(Router, HandlerErrorsBecomeProblems) {
   ASSERT_TRUE(router.Add("GET", "/secret", [](const HttpRequest&, const PathParams&) -> Result<HttpResponse> {
                 return Unauthenticated("missing bearer token");
               }).ok());
-  const HttpResponse response = router.Dispatch(Request("GET", "/secret"));
+  const HttpResponse response = Answer(router, Request("GET", "/secret"));
   EXPECT_EQ(response.status, 401u);
   EXPECT_EQ(response.route, "/secret");
   EXPECT_NE(response.body.find("missing bearer token"), std::string::npos);
+}
+
+TEST(Router, DeferredRouteAnswersWhenItCompletesWithTheRouteAndProblems) {
+  Router router;
+  std::vector<RouteCompletion> waiting;
+  ASSERT_TRUE(router
+                  .AddDeferred("POST", "/v1/slow/{id}",
+                               [&waiting](const HttpRequest&, const PathParams&, RouteCompletion done) {
+                                 waiting.push_back(std::move(done));
+                               })
+                  .ok());
+  std::vector<HttpResponse> answers;
+  for (int i = 0; i < 2; ++i) {
+    router.Dispatch(Request("POST", "/v1/slow/" + std::to_string(i)),
+                    [&answers](HttpResponse response) { answers.push_back(std::move(response)); });
+  }
+  ASSERT_EQ(waiting.size(), 2u);
+  EXPECT_TRUE(answers.empty());
+
+  HttpResponse ok;
+  ok.body = "done";
+  waiting[1](std::move(ok));
+  waiting[0](Unavailable("platform TPM busy"));
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].body, "done");
+  EXPECT_EQ(answers[0].route, "/v1/slow/{id}");
+  EXPECT_EQ(answers[1].status, 503u);
+  EXPECT_EQ(answers[1].content_type, kProblemContentType);
+  EXPECT_EQ(answers[1].route, "/v1/slow/{id}");
+  EXPECT_FALSE(router.AddDeferred("POST", "/v1/slow/{id}", nullptr).ok()) << "duplicate route";
 }
 
 TEST(Router, RejectsMalformedAndConflictingPatterns) {

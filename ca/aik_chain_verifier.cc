@@ -1,0 +1,128 @@
+#include "ca/aik_chain_verifier.h"
+
+#include <algorithm>
+
+#include "ca/aik_certificate.h"
+#include "ca/certificate_record.h"
+#include "ca/chain_verifier.h"
+#include "ca/der.h"
+#include "ca/pem_certificates.h"
+#include "ca/serial_number.h"
+#include "ca/vtpmd_oids.h"
+#include "core/byte_reader.h"
+
+namespace vtpmd::ca {
+namespace {
+
+using Asn1ObjectPtr = ossl::Owned<ASN1_OBJECT, ASN1_OBJECT_free>;
+using ExtendedKeyUsagePtr = ossl::Owned<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
+
+bool HasAikUsage(X509* certificate) {
+  Asn1ObjectPtr aik_usage(OBJ_txt2obj(std::string(oid::kAikCertificateUsage).c_str(), 1));
+  ExtendedKeyUsagePtr usages(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
+  if (!aik_usage || !usages) return false;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
+    if (OBJ_cmp(sk_ASN1_OBJECT_value(usages.get(), i), aik_usage.get()) == 0) return true;
+  }
+  return false;
+}
+
+// The extension holds the DER of an OCTET STRING with the name.
+std::optional<Bytes> TpmObjectName(X509* certificate) {
+  Asn1ObjectPtr name_oid(OBJ_txt2obj(std::string(oid::kTpmObjectName).c_str(), 1));
+  if (!name_oid) return std::nullopt;
+  const int index = X509_get_ext_by_OBJ(certificate, name_oid.get(), -1);
+  if (index < 0) return std::nullopt;
+  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(X509_get_ext(certificate, index));
+  ByteReader reader(ByteView(ASN1_STRING_get0_data(value), static_cast<std::size_t>(ASN1_STRING_length(value))));
+  auto name = der::ReadElement(reader, der::kTagOctetString);
+  if (!name.ok() || reader.remaining() != 0 || name->empty()) return std::nullopt;
+  return Bytes(name->begin(), name->end());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AikChainVerifier>> AikChainVerifier::Create(Store& store, const CaHierarchy& hierarchy) {
+  VTPMD_ASSIGN_OR_RETURN(const Issuer* root, hierarchy.issuer(IssuerRole::kRoot));
+  VTPMD_ASSIGN_OR_RETURN(const Issuer* privacy_ca, hierarchy.issuer(IssuerRole::kPrivacyCa));
+  X509* const trusted[] = {root->certificate.get(), privacy_ca->certificate.get()};
+  VTPMD_ASSIGN_OR_RETURN(ValidityWindow window, CommonValidity(trusted));
+  return std::unique_ptr<AikChainVerifier>(
+      new AikChainVerifier(store, root->certificate.get(), privacy_ca->certificate.get(), window));
+}
+
+AikChainVerifier::ChainVerdict AikChainVerifier::VerifyChain(const std::vector<ossl::X509Ptr>& chain,
+                                                             TimePoint now) const {
+  std::vector<X509*> intermediates{privacy_ca_};
+  for (std::size_t i = 1; i < chain.size(); ++i) intermediates.push_back(chain[i].get());
+  X509* const anchors[] = {root_};
+  Status chained = VerifyCertificateChain(chain.front().get(), intermediates, anchors, now);
+  if (!chained.ok()) return {AikChainRejection::kUntrusted, "the AIK certificate is not trusted: " + chained.error().message(), {}};
+  std::vector<X509*> path;
+  for (const ossl::X509Ptr& certificate : chain) path.push_back(certificate.get());
+  auto window = CommonValidity(path);
+  if (!window.ok()) return {AikChainRejection::kMalformed, window.error().message(), {}};
+  return {std::nullopt, "", {std::max(window->from, trust_window_.from), std::min(window->until, trust_window_.until)}};
+}
+
+Result<std::optional<std::pair<AikChainRejection, std::string>>> AikChainVerifier::CheckRecords(
+    const std::vector<ossl::X509Ptr>& chain, VerifiedAik& aik) const {
+  using Refusal = std::optional<std::pair<AikChainRejection, std::string>>;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    VTPMD_ASSIGN_OR_RETURN(std::string serial, SerialHex(chain[i].get()));
+    VTPMD_ASSIGN_OR_RETURN(std::optional<CertificateRecord> recorded, FindCertificate(store_, serial));
+    VTPMD_ASSIGN_OR_RETURN(Bytes der, ossl::CertificateDer(chain[i].get()));
+    const bool ours = recorded && recorded->der == der;
+    if (ours && recorded->revoked_at) {
+      return Refusal({AikChainRejection::kRevoked, "certificate " + serial + " was revoked (" +
+                                                       std::string(RevocationReasonName(recorded->revocation_reason)) +
+                                                       ")"});
+    }
+    if (i != 0) continue;
+    if (!ours || (recorded->kind != kAikKind && recorded->kind != kPlatformAikKind)) {
+      return Refusal({AikChainRejection::kNotIssuedHere, "this host issued no AIK certificate with serial " + serial});
+    }
+    aik.serial = serial;
+    aik.kind = recorded->kind;
+    aik.instance_id = recorded->instance_id;
+  }
+  return Refusal();
+}
+
+Result<AikChainOutcome> AikChainVerifier::Verify(std::string_view chain_pem, TimePoint now) const {
+  auto ders = PemCertificateDers(chain_pem);
+  if (!ders.ok()) return AikChainOutcome{std::nullopt, AikChainRejection::kMalformed, ders.error().message()};
+  std::vector<ossl::X509Ptr> chain;
+  std::string chain_key;
+  for (const Bytes& der : *ders) {
+    auto certificate = parsed_.Parse(der);
+    if (!certificate.ok()) {
+      return AikChainOutcome{std::nullopt, AikChainRejection::kMalformed, "a certificate of the AIK chain does not parse"};
+    }
+    chain.push_back(std::move(certificate).value());
+    chain_key.append(AsChars(der));
+  }
+
+  X509* leaf = chain.front().get();
+  VerifiedAik aik;
+  std::optional<Bytes> name = TpmObjectName(leaf);
+  aik.public_key = X509_get0_pubkey(leaf);
+  if (!HasAikUsage(leaf) || !name || aik.public_key == nullptr) {
+    return AikChainOutcome{std::nullopt, AikChainRejection::kNotAnAik,
+                           "the leaf is not an AIK certificate (TCG AIK usage and TPM name extension)"};
+  }
+  aik.name = std::move(*name);
+
+  if (!chained_.Find(chain_key, now)) {
+    ChainVerdict verdict = VerifyChain(chain, now);
+    if (verdict.rejection) return AikChainOutcome{std::nullopt, *verdict.rejection, std::move(verdict.detail)};
+    chained_.Remember(std::move(chain_key), true, verdict.window.from, verdict.window.until);
+  }
+  VTPMD_ASSIGN_OR_RETURN(auto refusal, CheckRecords(chain, aik));
+  if (refusal) return AikChainOutcome{std::nullopt, refusal->first, std::move(refusal->second)};
+  aik.certificate = std::move(chain.front());
+  return AikChainOutcome{std::move(aik), AikChainRejection::kMalformed, ""};
+}
+
+}  // namespace vtpmd::ca

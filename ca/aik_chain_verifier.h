@@ -1,0 +1,83 @@
+#pragma once
+// Whether the AIK certificate chain that came with attestation evidence vouches for
+// the key that signed the quote: the leaf is an AIK certificate this host's privacy
+// CA issued (directly, or through the host signing key for aik-certifies-aik),
+// recorded in the store, chaining to our root, and neither it nor any certificate
+// presented with it is revoked. Chain verdicts are remembered by DER
+// (remembered_verdicts.h); revocation is read from the store every time.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ca/certificate_cache.h"
+#include "ca/hierarchy.h"
+#include "ca/remembered_verdicts.h"
+#include "ca/x509_time.h"
+#include "core/bytes.h"
+#include "core/clock.h"
+#include "core/openssl.h"
+#include "core/result.h"
+#include "core/store.h"
+
+namespace vtpmd::ca {
+
+struct VerifiedAik {
+  ossl::X509Ptr certificate;
+  EVP_PKEY* public_key = nullptr;  // owned by `certificate`
+  Bytes name;                      // the TPM name from the certificate's extension
+  std::string serial;
+  std::string kind;         // kAikKind or kPlatformAikKind
+  std::string instance_id;  // "" for a platform AIK
+};
+
+enum class AikChainRejection {
+  kMalformed,      // not a certificate chain
+  kUntrusted,      // does not chain to our root at `now` (expired included)
+  kNotAnAik,       // no AIK usage or no TPM name
+  kNotIssuedHere,  // chains, but no record of issuing it
+  kRevoked,
+};
+
+struct AikChainOutcome {
+  std::optional<VerifiedAik> aik;  // set when accepted
+  AikChainRejection rejection = AikChainRejection::kMalformed;
+  std::string detail;  // why not, for people
+};
+
+class AikChainVerifier {
+ public:
+  static Result<std::unique_ptr<AikChainVerifier>> Create(Store& store, const CaHierarchy& hierarchy);
+
+  // `chain_pem`: the AIK certificate first, then any certificates between it and
+  // the privacy CA (the host signing key's, for aik-certifies-aik). Errors are the
+  // store's; everything wrong with the chain is a rejection.
+  Result<AikChainOutcome> Verify(std::string_view chain_pem, TimePoint now) const;
+
+ private:
+  AikChainVerifier(Store& store, X509* root, X509* privacy_ca, ValidityWindow trust_window)
+      : store_(store), root_(root), privacy_ca_(privacy_ca), trust_window_(trust_window) {}
+
+  // Rejections that do not depend on the store; the window in which the chain holds.
+  struct ChainVerdict {
+    std::optional<AikChainRejection> rejection;
+    std::string detail;
+    ValidityWindow window;
+  };
+  ChainVerdict VerifyChain(const std::vector<ossl::X509Ptr>& chain, TimePoint now) const;
+  Result<std::optional<std::pair<AikChainRejection, std::string>>> CheckRecords(
+      const std::vector<ossl::X509Ptr>& chain, VerifiedAik& aik) const;
+
+  static constexpr std::size_t kRemembered = 16384;
+
+  Store& store_;
+  X509* root_;
+  X509* privacy_ca_;
+  ValidityWindow trust_window_;
+  mutable CertificateCache parsed_{kRemembered};
+  mutable RememberedVerdicts<bool> chained_{kRemembered};
+};
+
+}  // namespace vtpmd::ca

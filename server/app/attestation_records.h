@@ -1,0 +1,61 @@
+#pragma once
+// Stored attestation results: one row per verdict, never changed. Written in
+// batches (one transaction, one flush for every result of a deep-quote batch)
+// together with the attestation.failed events of the contraindicated ones.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/store.h"
+#include "server/app/event_log.h"
+
+namespace vtpmd::app {
+
+inline constexpr std::string_view kAttestationFailedEvent = "attestation.failed";
+
+struct AttestationRecord {
+  std::string id;
+  std::int64_t created_at = 0;  // Unix seconds
+  std::string subject;          // "instance" or "platform"
+  std::string instance_id;      // "" for the platform
+  std::string vm_id;
+  std::string status;  // "affirming", "warning", "contraindicated"
+  std::string policy_name;
+  std::optional<std::int64_t> policy_version;
+  std::string token;
+  std::string result_json;
+  // For a contraindicated result: the attestation.failed event's data.
+  std::string failure_event_json;
+};
+
+struct AttestationFilter {
+  std::string instance_id;  // "" for any
+  std::string status;       // "" for any
+  std::optional<std::int64_t> before_seq;  // paging: newest first
+  std::size_t limit = 100;
+};
+
+struct AttestationSummary {
+  std::int64_t seq = 0;
+  AttestationRecord record;  // without result_json
+};
+
+class AttestationRecords {
+ public:
+  AttestationRecords(Store& store, EventLog& events) : store_(store), events_(events) {}
+
+  // All or nothing, with an event for each contraindicated result.
+  Status InsertAll(const std::vector<const AttestationRecord*>& records);
+  Result<AttestationRecord> Get(std::string_view id) const;  // NotFound if absent
+  Result<std::vector<AttestationSummary>> List(const AttestationFilter& filter) const;
+
+ private:
+  Store& store_;
+  EventLog& events_;
+};
+
+}  // namespace vtpmd::app
