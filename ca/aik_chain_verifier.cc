@@ -48,8 +48,14 @@ Result<std::unique_ptr<AikChainVerifier>> AikChainVerifier::Create(Store& store,
   VTPMD_ASSIGN_OR_RETURN(const Issuer* privacy_ca, hierarchy.issuer(IssuerRole::kPrivacyCa));
   X509* const trusted[] = {root->certificate.get(), privacy_ca->certificate.get()};
   VTPMD_ASSIGN_OR_RETURN(ValidityWindow window, CommonValidity(trusted));
-  return std::unique_ptr<AikChainVerifier>(
-      new AikChainVerifier(store, root->certificate.get(), privacy_ca->certificate.get(), window));
+  std::vector<Bytes> issuer_ders;
+  for (X509* issuer : trusted) {
+    VTPMD_ASSIGN_OR_RETURN(Bytes der, ossl::CertificateDer(issuer));
+    issuer_ders.push_back(std::move(der));
+  }
+  return std::unique_ptr<AikChainVerifier>(new AikChainVerifier(store, root->certificate.get(),
+                                                                privacy_ca->certificate.get(), window,
+                                                                std::move(issuer_ders)));
 }
 
 AikChainVerifier::ChainVerdict AikChainVerifier::VerifyChain(const std::vector<ossl::X509Ptr>& chain,
@@ -67,13 +73,13 @@ AikChainVerifier::ChainVerdict AikChainVerifier::VerifyChain(const std::vector<o
 }
 
 Result<std::optional<std::pair<AikChainRejection, std::string>>> AikChainVerifier::CheckRecords(
-    const std::vector<ossl::X509Ptr>& chain, VerifiedAik& aik) const {
+    const std::vector<ossl::X509Ptr>& chain, const std::vector<Bytes>& ders, VerifiedAik& aik) const {
   using Refusal = std::optional<std::pair<AikChainRejection, std::string>>;
   for (std::size_t i = 0; i < chain.size(); ++i) {
+    if (i != 0 && std::find(issuer_ders_.begin(), issuer_ders_.end(), ders[i]) != issuer_ders_.end()) continue;
     VTPMD_ASSIGN_OR_RETURN(std::string serial, SerialHex(chain[i].get()));
     VTPMD_ASSIGN_OR_RETURN(std::optional<CertificateRecord> recorded, FindCertificate(store_, serial));
-    VTPMD_ASSIGN_OR_RETURN(Bytes der, ossl::CertificateDer(chain[i].get()));
-    const bool ours = recorded && recorded->der == der;
+    const bool ours = recorded && recorded->der == ders[i];
     if (ours && recorded->revoked_at) {
       return Refusal({AikChainRejection::kRevoked, "certificate " + serial + " was revoked (" +
                                                        std::string(RevocationReasonName(recorded->revocation_reason)) +
@@ -119,7 +125,7 @@ Result<AikChainOutcome> AikChainVerifier::Verify(std::string_view chain_pem, Tim
     if (verdict.rejection) return AikChainOutcome{std::nullopt, *verdict.rejection, std::move(verdict.detail)};
     chained_.Remember(std::move(chain_key), true, verdict.window.from, verdict.window.until);
   }
-  VTPMD_ASSIGN_OR_RETURN(auto refusal, CheckRecords(chain, aik));
+  VTPMD_ASSIGN_OR_RETURN(auto refusal, CheckRecords(chain, *ders, aik));
   if (refusal) return AikChainOutcome{std::nullopt, refusal->first, std::move(refusal->second)};
   aik.certificate = std::move(chain.front());
   return AikChainOutcome{std::move(aik), AikChainRejection::kMalformed, ""};

@@ -57,8 +57,13 @@ class AikChainVerifier {
   Result<AikChainOutcome> Verify(std::string_view chain_pem, TimePoint now) const;
 
  private:
-  AikChainVerifier(Store& store, X509* root, X509* privacy_ca, ValidityWindow trust_window)
-      : store_(store), root_(root), privacy_ca_(privacy_ca), trust_window_(trust_window) {}
+  AikChainVerifier(Store& store, X509* root, X509* privacy_ca, ValidityWindow trust_window,
+                   std::vector<Bytes> issuer_ders)
+      : store_(store),
+        root_(root),
+        privacy_ca_(privacy_ca),
+        trust_window_(trust_window),
+        issuer_ders_(std::move(issuer_ders)) {}
 
   // Rejections that do not depend on the store; the window in which the chain holds.
   struct ChainVerdict {
@@ -67,8 +72,9 @@ class AikChainVerifier {
     ValidityWindow window;
   };
   ChainVerdict VerifyChain(const std::vector<ossl::X509Ptr>& chain, TimePoint now) const;
+  // `ders`: the chain's certificates as presented, in order.
   Result<std::optional<std::pair<AikChainRejection, std::string>>> CheckRecords(
-      const std::vector<ossl::X509Ptr>& chain, VerifiedAik& aik) const;
+      const std::vector<ossl::X509Ptr>& chain, const std::vector<Bytes>& ders, VerifiedAik& aik) const;
 
   static constexpr std::size_t kRemembered = 16384;
 
@@ -76,6 +82,9 @@ class AikChainVerifier {
   X509* root_;
   X509* privacy_ca_;
   ValidityWindow trust_window_;
+  // The root's and the privacy CA's: never revoked (an issuer is retired by
+  // rotation), so a chain that repeats them costs no store lookup.
+  std::vector<Bytes> issuer_ders_;
   mutable CertificateCache parsed_{kRemembered};
   mutable RememberedVerdicts<bool> chained_{kRemembered};
 };

@@ -192,8 +192,21 @@ AttestationService::~AttestationService() {
 Result<AttestationService::PolicyChoice> AttestationService::ChoosePolicy(const std::string& name,
                                                                            std::optional<std::int64_t> version) {
   VTPMD_ASSIGN_OR_RETURN(PolicyVersion found, policies_.Get(name, version));
+  const auto key = std::pair(found.name, found.version);
+  {
+    std::lock_guard lock(mu_);
+    if (auto known = parsed_policies_.find(key); known != parsed_policies_.end()) {
+      return PolicyChoice{found.name, found.version, known->second};
+    }
+  }
   VTPMD_ASSIGN_OR_RETURN(policy::PolicyDocument document, policy::ParsePolicyDocumentJson(found.document_json));
-  return PolicyChoice{found.name, found.version, std::make_shared<const policy::PolicyDocument>(std::move(document))};
+  auto parsed = std::make_shared<const policy::PolicyDocument>(std::move(document));
+  std::lock_guard lock(mu_);
+  // Bounded: versions pile up only as fast as admins write them.
+  constexpr std::size_t kMaxParsedPolicies = 1024;
+  if (parsed_policies_.size() >= kMaxParsedPolicies) parsed_policies_.clear();
+  parsed_policies_.emplace(key, parsed);
+  return PolicyChoice{found.name, found.version, std::move(parsed)};
 }
 
 Result<InstanceRecord> AttestationService::FindInstance(const GuestAttestationRequest& request) const {

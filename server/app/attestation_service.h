@@ -17,6 +17,7 @@
 // finished the work: the caller's, a batch worker's or the result writer's.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -125,6 +126,8 @@ class AttestationService {
   std::mutex mu_;  // guards the memos below and rng_
   std::vector<std::pair<std::shared_ptr<const PlatformQuoteEvidence>, std::shared_ptr<const PlatformVerdict>>>
       platform_verdicts_;  // the last few batches'
+  // Parsed policy documents by name and version: a version never changes.
+  std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const policy::PolicyDocument>> parsed_policies_;
 
   // Destroyed first: the batcher finishes its batches (whose completions write
   // results), then the writer writes what they queued.
