@@ -29,6 +29,20 @@ Status StoreAttestationHistory::Record(ByteView aik_name, const ClockSnapshot& s
   return upsert.Run();
 }
 
+Status StoreAttestationHistory::RecordIfLater(ByteView aik_name, const ClockSnapshot& snapshot) {
+  VTPMD_ASSIGN_OR_RETURN(
+      Statement upsert,
+      store_.Prepare("INSERT INTO attestation_history(aik_name, clock, reset_count, restart_count) VALUES(?, ?, ?, ?) "
+                     "ON CONFLICT(aik_name) DO UPDATE SET clock = excluded.clock, reset_count = excluded.reset_count, "
+                     "restart_count = excluded.restart_count WHERE (excluded.reset_count, excluded.restart_count, "
+                     "excluded.clock) > (reset_count, restart_count, clock)"));
+  upsert.Bind(1, aik_name)
+      .Bind(2, static_cast<std::int64_t>(snapshot.clock))
+      .Bind(3, static_cast<std::int64_t>(snapshot.reset_count))
+      .Bind(4, static_cast<std::int64_t>(snapshot.restart_count));
+  return upsert.Run();
+}
+
 Result<ClockComparison> StoreAttestationHistory::Compare(ByteView aik_name, const ClockSnapshot& observed) {
   VTPMD_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> last, Last(aik_name));
   return ClockComparison{last, CompareClock(last, observed)};

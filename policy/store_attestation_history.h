@@ -15,8 +15,12 @@ class StoreAttestationHistory final : public AttestationHistory {
   // SQLite's write lock together.
   Result<ClockComparison> CompareAndRecord(ByteView aik_name, const ClockSnapshot& observed) override;
 
- private:
   Result<std::optional<ClockSnapshot>> Last(ByteView aik_name);
+  // Writes `snapshot` unless the stored one is later (reset count, then restart
+  // count, then clock): snapshots decided elsewhere may be written out of order.
+  Status RecordIfLater(ByteView aik_name, const ClockSnapshot& snapshot);
+
+ private:
   Status Record(ByteView aik_name, const ClockSnapshot& snapshot);
 
   Store& store_;

@@ -1,5 +1,7 @@
 #include "server/app/attestation_records.h"
 
+#include "policy/store_attestation_history.h"
+
 namespace vtpmd::app {
 namespace {
 
@@ -15,8 +17,12 @@ void BindOptionalText(Statement& statement, int index, std::string_view text) {
 
 Status AttestationRecords::InsertAll(const std::vector<const AttestationRecord*>& records) {
   if (records.empty()) return Ok();
+  policy::StoreAttestationHistory history(store_);
   return store_.Transaction([&]() -> Status {
     for (const AttestationRecord* record : records) {
+      if (record->accepted_clock) {
+        VTPMD_RETURN_IF_ERROR(history.RecordIfLater(record->accepted_clock->first, record->accepted_clock->second));
+      }
       VTPMD_ASSIGN_OR_RETURN(
           Statement insert,
           store_.Prepare("INSERT INTO attestations(id, created_at, subject, instance_id, vm_id, status, policy_name, "
@@ -59,7 +65,8 @@ Result<AttestationRecord> AttestationRecords::Get(std::string_view id) const {
                            .policy_version = select.IsNull(6) ? std::nullopt : std::optional(select.Int(6)),
                            .token = select.Text(7),
                            .result_json = select.Text(8),
-                           .failure_event_json = {}};
+                           .failure_event_json = {},
+                           .accepted_clock = {}};
   return record;
 }
 
@@ -89,7 +96,8 @@ Result<std::vector<AttestationSummary>> AttestationRecords::List(const Attestati
                               .policy_version = select.IsNull(8) ? std::nullopt : std::optional(select.Int(8)),
                               .token = select.Text(9),
                               .result_json = {},
-                              .failure_event_json = {}}});
+                              .failure_event_json = {},
+                              .accepted_clock = {}}});
   }
 }
 

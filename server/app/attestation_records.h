@@ -7,10 +7,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/result.h"
 #include "core/store.h"
+#include "policy/attestation_history.h"
 #include "server/app/event_log.h"
 
 namespace vtpmd::app {
@@ -30,6 +33,9 @@ struct AttestationRecord {
   std::string result_json;
   // For a contraindicated result: the attestation.failed event's data.
   std::string failure_event_json;
+  // The AIK clock snapshot this attestation accepted (remembered_attestation_history.h),
+  // made durable with the result.
+  std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock;
 };
 
 struct AttestationFilter {
@@ -48,7 +54,7 @@ class AttestationRecords {
  public:
   AttestationRecords(Store& store, EventLog& events) : store_(store), events_(events) {}
 
-  // All or nothing, with an event for each contraindicated result.
+  // All or nothing, with an event for each contraindicated result and the accepted clocks.
   Status InsertAll(const std::vector<const AttestationRecord*>& records);
   Result<AttestationRecord> Get(std::string_view id) const;  // NotFound if absent
   Result<std::vector<AttestationSummary>> List(const AttestationFilter& filter) const;

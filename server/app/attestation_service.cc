@@ -16,7 +16,7 @@
 #include "policy/event_types.h"
 #include "policy/merkle_tree.h"
 #include "policy/quote_verifier.h"
-#include "policy/store_attestation_history.h"
+#include "policy/remembered_attestation_history.h"
 #include "server/app/attestation_verdict.h"
 
 namespace vtpmd::app {
@@ -140,6 +140,7 @@ struct AttestationService::GuestVerification {
   bool deep_quote_requested = false;
   bool guest_passed = false;
   Bytes leaf;
+  std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock;
   std::vector<Submodule> submodules;  // all but the platform's
   boost::json::object details;
 };
@@ -160,7 +161,8 @@ AttestationService::AttestationService(Store& store, EventLog& events, PolicySer
       platform_(std::move(platform)),
       clock_(clock),
       rng_(rng),
-      history_(std::make_unique<policy::StoreAttestationHistory>(store)),
+      durable_history_(std::make_unique<policy::StoreAttestationHistory>(store)),
+      history_(std::make_unique<policy::RememberedAttestationHistory>(*durable_history_)),
       records_(store, events) {}
 
 Result<std::unique_ptr<AttestationService>> AttestationService::Create(Store& store, EventLog& events,
@@ -271,6 +273,8 @@ Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(co
         quote, policy::VerifyQuote({evidence.attest, evidence.signature, evidence.pcrs},
                                    policy::AikKey{aik->public_key, aik->name}, request.nonce, *history_));
     quote_submod.checks = quote->checks;
+    // VerifyQuote recorded the clock in memory: it becomes durable with the result.
+    if (quote->passed) out.accepted_clock = std::pair(aik->name, quote->facts->clock);
     if (quote->facts) {
       out.details["quote"] = QuoteFactsJson(*quote->facts);
       if (quote->passed) out.details["quoted_pcrs"] = policy::PcrValuesJsonObject(quote->facts->quoted_pcrs);
@@ -438,7 +442,8 @@ void AttestationService::FinishGuest(std::shared_ptr<GuestVerification> verifica
                            .policy_version = v.policy.version,
                            .token = std::move(token).value(),
                            .result_json = boost::json::serialize(v.details),
-                           .failure_event_json = {}};
+                           .failure_event_json = {},
+                           .accepted_clock = std::move(v.accepted_clock)};
   if (status == EarStatus::kContraindicated) {
     record.failure_event_json = boost::json::serialize(boost::json::object{{"attestation_id", v.id},
                                                                            {"subject", "instance"},
@@ -535,7 +540,8 @@ void AttestationService::AttestPlatform(PlatformAttestationRequest request, Comp
                              .policy_version = choice.version,
                              .token = std::move(token).value(),
                              .result_json = boost::json::serialize(details),
-                             .failure_event_json = {}};
+                             .failure_event_json = {},
+                             .accepted_clock = {}};
     if (status == EarStatus::kContraindicated) {
       record.failure_event_json = boost::json::serialize(boost::json::object{
           {"attestation_id", id}, {"subject", "platform"}, {"reasons", FailureReasonsJson(submodules)}});

@@ -33,6 +33,7 @@
 #include "policy/attestation_history.h"
 #include "policy/pcr_values.h"
 #include "policy/reference_policy.h"
+#include "policy/store_attestation_history.h"
 #include "server/app/attestation_records.h"
 #include "server/app/attestation_writer.h"
 #include "server/app/deep_quote_batcher.h"
@@ -120,6 +121,7 @@ class AttestationService {
   PlatformLink platform_;
   const Clock& clock_;
   Rng& rng_;
+  std::unique_ptr<policy::StoreAttestationHistory> durable_history_;
   std::unique_ptr<policy::AttestationHistory> history_;
   AttestationRecords records_;
 

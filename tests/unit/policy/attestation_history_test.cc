@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "policy/remembered_attestation_history.h"
 #include "tests/unit/policy/quote_test_support.h"
 
 namespace vtpmd::testing {
@@ -121,6 +122,51 @@ TEST(StoreAttestationHistory, RacingAttestationsFormOneChain) {
   auto final_state = history.Compare(kAik, {0, 0, 0});
   ASSERT_TRUE(final_state.ok());
   EXPECT_EQ(final_state->last, (ClockSnapshot{latest, 0, 0}));
+}
+
+TEST(StoreAttestationHistory, RecordIfLaterKeepsTheLatestWhateverTheWriteOrder) {
+  HistoryStore store;
+  auto& history = store.history();
+  ASSERT_TRUE(history.RecordIfLater(kAik, {500, 2, 1}).ok());
+  ASSERT_TRUE(history.RecordIfLater(kAik, {900, 2, 0}).ok());  // an earlier restart
+  ASSERT_TRUE(history.RecordIfLater(kAik, {400, 2, 1}).ok());  // an earlier clock
+  EXPECT_EQ(history.Last(kAik).value(), (ClockSnapshot{500, 2, 1}));
+  ASSERT_TRUE(history.RecordIfLater(kAik, {1, 3, 0}).ok());  // a later reset
+  EXPECT_EQ(history.Last(kAik).value(), (ClockSnapshot{1, 3, 0}));
+}
+
+TEST(RememberedAttestationHistory, DecidesInMemoryAndReadsThroughOnce) {
+  HistoryStore store;
+  ASSERT_TRUE(store.history().RecordIfLater(kAik, {100, 1, 0}).ok());
+  policy::RememberedAttestationHistory remembered(store.history());
+
+  auto behind = remembered.CompareAndRecord(kAik, {99, 1, 0});
+  ASSERT_TRUE(behind.ok());
+  EXPECT_EQ(behind->order, ClockOrder::kClockBackwards) << "read through from the store";
+  auto forward = remembered.CompareAndRecord(kAik, {150, 1, 0});
+  ASSERT_TRUE(forward.ok());
+  EXPECT_EQ(forward->order, ClockOrder::kForward);
+  EXPECT_EQ(forward->last, (ClockSnapshot{100, 1, 0}));
+  // Decided in memory: the store is written by whoever stores the result.
+  EXPECT_EQ(store.history().Last(kAik).value(), (ClockSnapshot{100, 1, 0}));
+  auto replay = remembered.CompareAndRecord(kAik, {120, 1, 0});
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->order, ClockOrder::kClockBackwards) << "compared with the accepted 150, not the stored 100";
+
+  auto first = remembered.CompareAndRecord(kOtherAik, {5, 0, 0});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->order, ClockOrder::kFirst);
+}
+
+TEST(RememberedAttestationHistory, StartsOverWhenFullAndReadsThroughAgain) {
+  HistoryStore store;
+  policy::RememberedAttestationHistory remembered(store.history(), 1);
+  ASSERT_TRUE(remembered.CompareAndRecord(kAik, {100, 1, 0}).ok());
+  ASSERT_TRUE(store.history().RecordIfLater(kAik, {100, 1, 0}).ok());  // as the result writer does
+  ASSERT_TRUE(remembered.CompareAndRecord(kOtherAik, {1, 0, 0}).ok());  // evicts kAik
+  auto behind = remembered.Compare(kAik, {50, 1, 0});
+  ASSERT_TRUE(behind.ok());
+  EXPECT_EQ(behind->order, ClockOrder::kClockBackwards);
 }
 
 }  // namespace
