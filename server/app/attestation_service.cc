@@ -153,8 +153,7 @@ struct AttestationService::PlatformVerdict {
 AttestationService::AttestationService(Store& store, EventLog& events, PolicyService& policies,
                                        std::unique_ptr<ca::AikChainVerifier> aik_chains, ca::JwsSigner signer,
                                        PlatformLink platform, const Clock& clock, Rng& rng)
-    : store_(store),
-      policies_(policies),
+    : policies_(policies),
       instances_(store),
       aik_chains_(std::move(aik_chains)),
       signer_(std::move(signer)),

@@ -113,7 +113,6 @@ class AttestationService {
   Result<std::optional<ca::VerifiedAik>> PlatformAik();
   void Record(AttestationRecord record, Completion done);
 
-  Store& store_;
   PolicyService& policies_;
   InstanceRecords instances_;
   std::unique_ptr<ca::AikChainVerifier> aik_chains_;
