@@ -6,6 +6,7 @@
 #include "ca/certificate_record.h"
 #include "ca/chain_verifier.h"
 #include "ca/der.h"
+#include "ca/extended_key_usage.h"
 #include "ca/pem_certificates.h"
 #include "ca/serial_number.h"
 #include "ca/vtpmd_oids.h"
@@ -15,18 +16,6 @@ namespace vtpmd::ca {
 namespace {
 
 using Asn1ObjectPtr = ossl::Owned<ASN1_OBJECT, ASN1_OBJECT_free>;
-using ExtendedKeyUsagePtr = ossl::Owned<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
-
-bool HasAikUsage(X509* certificate) {
-  Asn1ObjectPtr aik_usage(OBJ_txt2obj(std::string(oid::kAikCertificateUsage).c_str(), 1));
-  ExtendedKeyUsagePtr usages(
-      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
-  if (!aik_usage || !usages) return false;
-  for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
-    if (OBJ_cmp(sk_ASN1_OBJECT_value(usages.get(), i), aik_usage.get()) == 0) return true;
-  }
-  return false;
-}
 
 // The extension holds the DER of an OCTET STRING with the name.
 std::optional<Bytes> TpmObjectName(X509* certificate) {
@@ -114,7 +103,7 @@ Result<AikChainOutcome> AikChainVerifier::Verify(std::string_view chain_pem, Tim
   VerifiedAik aik;
   std::optional<Bytes> name = TpmObjectName(leaf);
   aik.public_key = X509_get0_pubkey(leaf);
-  if (!HasAikUsage(leaf) || !name || aik.public_key == nullptr) {
+  if (!HasExtendedKeyUsage(leaf, oid::kAikCertificateUsage) || !name || aik.public_key == nullptr) {
     return AikChainOutcome{std::nullopt, AikChainRejection::kNotAnAik,
                            "the leaf is not an AIK certificate (TCG AIK usage and TPM name extension)"};
   }

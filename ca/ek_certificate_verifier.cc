@@ -6,6 +6,7 @@
 #include "ca/certificate_record.h"
 #include "ca/chain_verifier.h"
 #include "ca/ek_certificate.h"
+#include "ca/extended_key_usage.h"
 #include "ca/serial_number.h"
 #include "ca/x509_time.h"
 
@@ -13,18 +14,6 @@ namespace vtpmd::ca {
 namespace {
 
 using Asn1ObjectPtr = ossl::Owned<ASN1_OBJECT, ASN1_OBJECT_free>;
-using ExtendedKeyUsagePtr = ossl::Owned<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
-
-bool HasEkUsage(X509* certificate) {
-  Asn1ObjectPtr ek_usage(OBJ_txt2obj(std::string(tcg::kEkCertificateOid).c_str(), 1));
-  ExtendedKeyUsagePtr usages(
-      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
-  if (!ek_usage || !usages) return false;
-  for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
-    if (OBJ_cmp(sk_ASN1_OBJECT_value(usages.get(), i), ek_usage.get()) == 0) return true;
-  }
-  return false;
-}
 
 // Manufacturers that omit the EKU still name the TPM in a subjectAltName
 // directoryName (TCG EK Credential Profile §3.2.9).
@@ -70,8 +59,9 @@ Result<EkCertificateVerifier> EkCertificateVerifier::Create(Store& store, const 
 Result<std::pair<EkCertificateVerifier::Origin, ValidityWindow>> EkCertificateVerifier::VerifyChain(X509* ek_certificate, TimePoint now) const {
   if (X509_check_ca(ek_certificate) != 0) return Unsupported("the EK certificate is a CA certificate");
   // With an EKU it must be the EK one; without, the TCG SAN must name the TPM.
-  const bool is_ek = HasEkExtendedKeyUsageExtension(ek_certificate) ? HasEkUsage(ek_certificate)
-                                                                    : NamesTpmManufacturer(ek_certificate);
+  const bool is_ek = HasEkExtendedKeyUsageExtension(ek_certificate)
+                         ? HasExtendedKeyUsage(ek_certificate, tcg::kEkCertificateOid)
+                         : NamesTpmManufacturer(ek_certificate);
   if (!is_ek) return Unsupported("the certificate is not an EK certificate (no TCG EK usage or TPM identity)");
   Status chained = VerifyCertificateChain(ek_certificate, intermediates_, anchors_, now);
   if (!chained.ok()) return Unsupported("the EK certificate is not trusted: " + chained.error().message());

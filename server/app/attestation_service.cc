@@ -104,6 +104,17 @@ CheckResult PolicyCheck(std::string_view check, const policy::Appraisal& apprais
                                  " reference value(s) not met; see appraisal");
 }
 
+// The batcher's proof checked as a verifier would: the leaf is ours and its path
+// leads to the root the platform quoted.
+CheckResult InclusionCheck(const DeepQuoteProof& proof, ByteView leaf) {
+  const bool included = policy::MerkleLeafHash(leaf) == proof.leaf_hash &&
+                        policy::VerifyMerkleInclusion(proof.leaf_hash, proof.leaf_index, proof.tree_size, proof.path,
+                                                      proof.root);
+  if (included) return CheckResult::Passed(kCheckInclusionProof, "the leaf is in the quoted tree");
+  return CheckResult::Failed(kCheckInclusionProof, ReasonCode::kInclusionProofInvalid,
+                             "the inclusion proof does not lead to the quoted root");
+}
+
 boost::json::object PlatformQuoteJson(const PlatformQuoteEvidence& quote) {
   return {{"attest", Base64Encode(quote.attest)},
           {"signature", Base64Encode(quote.signature)},
@@ -399,12 +410,7 @@ void AttestationService::FinishGuest(std::shared_ptr<GuestVerification> verifica
         CheckResult::Failed(kCheckDeepQuote, ReasonCode::kPlatformQuoteUnavailable, proof->error().message()));
   } else {
     const DeepQuoteProof& deep = proof->value();
-    const bool included = policy::VerifyMerkleInclusion(deep.leaf_hash, deep.leaf_index, deep.tree_size, deep.path,
-                                                         deep.root) &&
-                          policy::MerkleLeafHash(v.leaf) == deep.leaf_hash;
-    platform.checks.push_back(included ? CheckResult::Passed(kCheckInclusionProof, "the leaf is in the quoted tree")
-                                       : CheckResult::Failed(kCheckInclusionProof, ReasonCode::kInclusionProofInvalid,
-                                                             "the inclusion proof does not lead to the quoted root"));
+    platform.checks.push_back(InclusionCheck(deep, v.leaf));
     std::shared_ptr<const PlatformVerdict> verdict = VerifyPlatformQuote(deep.platform_quote, deep.root);
     platform.checks.push_back(verdict->aik);
     if (verdict->quote) {
@@ -484,12 +490,7 @@ void AttestationService::AttestPlatform(PlatformAttestationRequest request, Comp
       quote_submod.checks.push_back(
           CheckResult::Failed(kCheckDeepQuote, ReasonCode::kPlatformQuoteUnavailable, proof.error().message()));
     } else {
-      const bool included = policy::VerifyMerkleInclusion(proof->leaf_hash, proof->leaf_index, proof->tree_size,
-                                                           proof->path, proof->root) &&
-                            policy::MerkleLeafHash(leaf) == proof->leaf_hash;
-      quote_submod.checks.push_back(included ? CheckResult::Passed(kCheckInclusionProof, "the nonce is in the quoted tree")
-                                             : CheckResult::Failed(kCheckInclusionProof, ReasonCode::kInclusionProofInvalid,
-                                                                   "the inclusion proof does not lead to the quoted root"));
+      quote_submod.checks.push_back(InclusionCheck(*proof, leaf));
       std::shared_ptr<const PlatformVerdict> verdict = VerifyPlatformQuote(proof->platform_quote, proof->root);
       aik_submod.checks.push_back(verdict->aik);
       if (verdict->quote) {

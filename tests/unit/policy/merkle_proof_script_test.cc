@@ -18,6 +18,7 @@
 
 #include "policy/deep_quote_binding.h"
 #include "policy/merkle_tree.h"
+#include "tests/support/run_command.h"
 
 namespace vtpmd::policy {
 namespace {
@@ -38,17 +39,8 @@ class MerkleProofScriptTest : public ::testing::Test {
   int Run(const boost::json::value& document, const std::string& flags = "", std::string* output = nullptr) {
     const std::filesystem::path input = dir_ / ("input" + std::to_string(runs_++) + ".json");
     std::ofstream(input) << boost::json::serialize(document);
-    const std::string command =
-        std::string(PYTHON3) + " " + VERIFY_MERKLE_PROOF_SCRIPT + " " + flags + " " + input.string() + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return -1;
-    std::string text;
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) text.append(buffer, n);
-    const int status = ::pclose(pipe);
-    if (output != nullptr) *output = text;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return testing::RunCommand(
+        std::string(PYTHON3) + " " + VERIFY_MERKLE_PROOF_SCRIPT + " " + flags + " " + input.string(), output);
   }
 
   std::filesystem::path dir_;

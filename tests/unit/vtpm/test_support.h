@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/bytes.h"
+#include "tests/support/run_command.h"
 
 namespace vtpmd::vtpm {
 class PlatformTpm;
@@ -31,8 +32,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Runs `command` through /bin/sh with output captured into `output`; returns the exit status.
-int RunCommand(const std::string& command, std::string* output = nullptr);
+using vtpmd::testing::RunCommand;
 
 Bytes ReadFileBytes(const std::filesystem::path& path);
 void WriteFileBytes(const std::filesystem::path& path, ByteView data);
