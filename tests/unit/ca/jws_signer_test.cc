@@ -73,20 +73,25 @@ std::string Thumbprint(const boost::json::object& jwk) {
   return Base64UrlEncode(digest);
 }
 
-ossl::PkeyPtr RsaPublicKey(ByteView n, ByteView e) {
-  ossl::Owned<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> builder(OSSL_PARAM_BLD_new());
-  ossl::BignumPtr n_bn(BN_bin2bn(n.data(), static_cast<int>(n.size()), nullptr));
-  ossl::BignumPtr e_bn(BN_bin2bn(e.data(), static_cast<int>(e.size()), nullptr));
-  OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n_bn.get());
-  OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e_bn.get());
-  ossl::Owned<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(builder.get()));
-  ossl::PkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+// A public key of `type` ("RSA", "EC") from the parameters `builder` holds.
+ossl::PkeyPtr PublicKeyFromParams(const char* type, OSSL_PARAM_BLD* builder) {
+  ossl::Owned<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(builder));
+  ossl::PkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (EVP_PKEY_fromdata_init(context.get()) != 1 ||
       EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
     return nullptr;
   }
   return ossl::PkeyPtr(key);
+}
+
+ossl::PkeyPtr RsaPublicKey(ByteView n, ByteView e) {
+  ossl::Owned<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> builder(OSSL_PARAM_BLD_new());
+  ossl::BignumPtr n_bn(BN_bin2bn(n.data(), static_cast<int>(n.size()), nullptr));
+  ossl::BignumPtr e_bn(BN_bin2bn(e.data(), static_cast<int>(e.size()), nullptr));
+  OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n_bn.get());
+  OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e_bn.get());
+  return PublicKeyFromParams("RSA", builder.get());
 }
 
 ossl::PkeyPtr EcPublicKey(const std::string& crv, ByteView x, ByteView y) {
@@ -96,14 +101,7 @@ ossl::PkeyPtr EcPublicKey(const std::string& crv, ByteView x, ByteView y) {
   ossl::Owned<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> builder(OSSL_PARAM_BLD_new());
   OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, crv.c_str(), 0);
   OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
-  ossl::Owned<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(builder.get()));
-  ossl::PkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* key = nullptr;
-  if (EVP_PKEY_fromdata_init(context.get()) != 1 ||
-      EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return nullptr;
-  }
-  return ossl::PkeyPtr(key);
+  return PublicKeyFromParams("EC", builder.get());
 }
 
 // A certificate that only carries `key`: Create looks at nothing else in it.
