@@ -134,7 +134,10 @@ Result<QuoteResult> PlatformTpm::Quote(ByteView qualifying_data, const TPML_PCR_
     TPMT_SIG_SCHEME scheme{};
     scheme.scheme = TPM2_ALG_ECDSA;
     scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-    return QuoteAndReadPcrs(esys_->get(), aik_tr_, scheme, nonce, selection);
+    Result<QuoteResult> quoted = QuoteAndReadPcrs(esys_->get(), aik_tr_, scheme, nonce, selection,
+                                                  last_quote_ ? &last_quote_->pcrs : nullptr);
+    if (quoted.ok()) last_quote_ = *quoted;
+    return quoted;
   }();
   // The simulated latency models a TPM on a slow bus: the answer arrives late, but the
   // TPM (and the ESYS mutex) is free for other commands meanwhile, so several quotes

@@ -97,7 +97,6 @@ class PlatformTpm {
               std::chrono::milliseconds simulated_quote_latency);
 
   Status Provision(bool simulated);
-  // TPM2_Quote and the PCR read that goes with it; the caller holds mu_.
 
   std::mutex mu_;
   // Declared before esys_ so that the ESYS context is torn down first.
@@ -115,6 +114,9 @@ class PlatformTpm {
   ESYS_TR srk_tr_ = ESYS_TR_NONE;
   std::vector<TPM2_ALG_ID> pcr_banks_;
   const std::chrono::milliseconds simulated_quote_latency_;
+  // The PCR values of the last quote, which the next one of the same selection
+  // usually covers too (guarded by mu_).
+  std::optional<QuoteResult> last_quote_;
 };
 
 }  // namespace vtpmd::vtpm

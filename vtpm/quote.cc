@@ -11,10 +11,32 @@ namespace {
 // burst of extends settle before giving up.
 constexpr int kQuoteAttempts = 4;
 
+// Whether `values` are exactly the PCRs `selection` selects, in its bank order.
+bool SelectsExactly(const TPML_PCR_SELECTION& selection, const std::vector<PcrBankValues>& values) {
+  std::size_t next = 0;
+  for (std::uint32_t i = 0; i < selection.count; ++i) {
+    const TPMS_PCR_SELECTION& bank = selection.pcrSelections[i];
+    std::vector<std::uint32_t> selected;
+    for (std::uint32_t pcr = 0; pcr < 8u * bank.sizeofSelect; ++pcr) {
+      if ((bank.pcrSelect[pcr / 8] & (1u << (pcr % 8))) != 0) selected.push_back(pcr);
+    }
+    if (selected.empty()) continue;
+    if (next == values.size() || values[next].bank != bank.hash || values[next].values.size() != selected.size()) {
+      return false;
+    }
+    for (std::size_t j = 0; j < selected.size(); ++j) {
+      if (values[next].values[j].first != selected[j]) return false;
+    }
+    ++next;
+  }
+  return next == values.size();
+}
+
 }  // namespace
 
 Result<QuoteResult> QuoteAndReadPcrs(ESYS_CONTEXT* esys, ESYS_TR key, const TPMT_SIG_SCHEME& scheme,
-                                     const TPM2B_DATA& nonce, const TPML_PCR_SELECTION& selection) {
+                                     const TPM2B_DATA& nonce, const TPML_PCR_SELECTION& selection,
+                                     const std::vector<PcrBankValues>* known) {
   for (int attempt = 0; attempt < kQuoteAttempts; ++attempt) {
     TPM2B_ATTEST* attest_raw = nullptr;
     TPMT_SIGNATURE* signature_raw = nullptr;
@@ -29,12 +51,24 @@ Result<QuoteResult> QuoteAndReadPcrs(ESYS_CONTEXT* esys, ESYS_TR key, const TPMT
     VTPMD_ASSIGN_OR_RETURN(TPMS_ATTEST parsed, tpm::ParseAttest(result.attest));
     if (parsed.type != TPM2_ST_ATTEST_QUOTE) return Internal("TPM2_Quote returned something other than a quote");
     result.selection = parsed.attested.quote.pcrSelect;
-    VTPMD_ASSIGN_OR_RETURN(result.pcrs, ReadPcrValues(esys, result.selection));
     // The TPM digests the PCRs with the signing scheme's hash.
     VTPMD_ASSIGN_OR_RETURN(HashAlg digest_alg, tpm::SignatureHashAlg(*signature));
-    VTPMD_ASSIGN_OR_RETURN(Bytes digest, tpm::PcrDigest(digest_alg, ValuesInTpmOrder(result.pcrs)));
     const TPM2B_DIGEST& quoted = parsed.attested.quote.pcrDigest;
-    if (ConstantTimeEquals(digest, ByteView(quoted.buffer, quoted.size))) {
+    const auto covers_quote = [&](const std::vector<PcrBankValues>& values) -> Result<bool> {
+      if (!SelectsExactly(result.selection, values)) return false;
+      VTPMD_ASSIGN_OR_RETURN(Bytes digest, tpm::PcrDigest(digest_alg, ValuesInTpmOrder(values)));
+      return ConstantTimeEquals(digest, ByteView(quoted.buffer, quoted.size));
+    };
+    bool covered = false;
+    if (known != nullptr) {
+      VTPMD_ASSIGN_OR_RETURN(covered, covers_quote(*known));
+      if (covered) result.pcrs = *known;
+    }
+    if (!covered) {
+      VTPMD_ASSIGN_OR_RETURN(result.pcrs, ReadPcrValues(esys, result.selection));
+      VTPMD_ASSIGN_OR_RETURN(covered, covers_quote(result.pcrs));
+    }
+    if (covered) {
       VTPMD_ASSIGN_OR_RETURN(result.signature, tpm::MarshalSignature(*signature));
       return result;
     }

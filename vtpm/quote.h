@@ -23,7 +23,11 @@ struct QuoteResult {
 // Quotes `selection` with `key` (TPM2_ALG_NULL in `scheme` uses the key's own
 // scheme) and reads the values. PCRs extended in between make the digests differ;
 // then it quotes again, a few times, before giving up with Unavailable.
+// `known`: values read for an earlier quote; when they are exactly the selection
+// and hash to the new quote's digest, they are the quoted values and the read is
+// skipped (a host's PCRs rarely change between two quotes).
 Result<QuoteResult> QuoteAndReadPcrs(ESYS_CONTEXT* esys, ESYS_TR key, const TPMT_SIG_SCHEME& scheme,
-                                     const TPM2B_DATA& nonce, const TPML_PCR_SELECTION& selection);
+                                     const TPM2B_DATA& nonce, const TPML_PCR_SELECTION& selection,
+                                     const std::vector<PcrBankValues>* known = nullptr);
 
 }  // namespace vtpmd::vtpm
