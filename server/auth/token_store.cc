@@ -70,17 +70,42 @@ Result<TokenInfo> TokenStore::Authenticate(std::string_view bearer) const {
   VTPMD_ASSIGN_OR_RETURN(Bytes presented_hash, Sha256(*secret));
   OPENSSL_cleanse(secret->data(), secret->size());
 
-  VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(std::string(kSelectColumns) +
-                                                     ", secret_hash FROM tokens WHERE id = ?"));
-  select.Bind(1, id);
-  VTPMD_ASSIGN_OR_RETURN(bool found, select.Step());
-  if (!found) return BadToken();
-  const Bytes stored_hash = select.Blob(6);
-  if (!ConstantTimeEquals(presented_hash, stored_hash)) return BadToken();
-  TokenInfo info = ReadInfo(select);
-  if (info.revoked_at) return BadToken();
-  if (info.expires_at && *info.expires_at <= NowSeconds()) return BadToken();
-  return info;
+  std::optional<TokenInfo> info = Recall(id, presented_hash);
+  if (!info) {
+    const std::uint64_t generation = [this] {
+      std::lock_guard lock(mu_);
+      return generation_;
+    }();
+    VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(std::string(kSelectColumns) +
+                                                       ", secret_hash FROM tokens WHERE id = ?"));
+    select.Bind(1, id);
+    VTPMD_ASSIGN_OR_RETURN(bool found, select.Step());
+    if (!found) return BadToken();
+    const Bytes stored_hash = select.Blob(6);
+    if (!ConstantTimeEquals(presented_hash, stored_hash)) return BadToken();
+    info = ReadInfo(select);
+    if (info->revoked_at) return BadToken();
+    Remember(generation, std::string(id), Known{stored_hash, *info});
+  }
+  if (info->expires_at && *info->expires_at <= NowSeconds()) return BadToken();
+  return std::move(*info);
+}
+
+std::optional<TokenInfo> TokenStore::Recall(std::string_view id, ByteView presented_hash) const {
+  std::lock_guard lock(mu_);
+  const auto found = known_.find(std::string(id));
+  if (found == known_.end() || !ConstantTimeEquals(presented_hash, found->second.secret_hash)) return std::nullopt;
+  return found->second.info;
+}
+
+void TokenStore::Remember(std::uint64_t generation, std::string id, Known known) const {
+  // Only tokens that authenticated are remembered, so the map grows only as fast
+  // as admins issue tokens; the bound is a backstop.
+  constexpr std::size_t kMaxKnownTokens = 65536;
+  std::lock_guard lock(mu_);
+  if (generation != generation_) return;
+  if (known_.size() >= kMaxKnownTokens) known_.clear();
+  known_.insert_or_assign(std::move(id), std::move(known));
 }
 
 Result<std::vector<TokenInfo>> TokenStore::List() const {
@@ -105,7 +130,7 @@ Result<std::size_t> TokenStore::CountActive(Role role) const {
 }
 
 Status TokenStore::Revoke(std::string_view id) {
-  return store_.Transaction([&]() -> Status {
+  const Status revoked = store_.Transaction([&]() -> Status {
     VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(
         "SELECT role, revoked_at FROM tokens WHERE id = ?"));
     select.Bind(1, id);
@@ -124,6 +149,10 @@ Status TokenStore::Revoke(std::string_view id) {
     VTPMD_ASSIGN_OR_RETURN(auto update, store_.Prepare("UPDATE tokens SET revoked_at = ? WHERE id = ?"));
     return update.Bind(1, NowSeconds()).Bind(2, id).Run();
   });
+  std::lock_guard lock(mu_);
+  ++generation_;
+  known_.erase(std::string(id));
+  return revoked;
 }
 
 }  // namespace vtpmd::auth

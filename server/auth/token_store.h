@@ -6,10 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/result.h"
@@ -48,10 +51,23 @@ class TokenStore {
 
  private:
   std::int64_t NowSeconds() const;
+  // A token that authenticated, remembered by id so that the next request with it
+  // reads no store (every request carries a token). Revoke forgets it; expiry is
+  // checked each time.
+  struct Known {
+    Bytes secret_hash;
+    TokenInfo info;
+  };
+  std::optional<TokenInfo> Recall(std::string_view id, ByteView presented_hash) const;
+  void Remember(std::uint64_t generation, std::string id, Known known) const;
 
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Known> known_;
+  // Bumped by every revocation, so a lookup that raced with one is not remembered.
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace vtpmd::auth

@@ -93,7 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         sequence_(std::move(sequence)) {}
 
   void Start() {
-    if (g_phase.load() == Phase::kDone) return;
+    if (g_phase.load() == Phase::kDone || !sequence_->HasMoreUnits()) return;
     stream_.emplace(worker_.ioc, ssl_ctx_);
     buffer_.clear();
     beast::get_lowest_layer(*stream_).expires_after(kOpTimeout);
@@ -116,6 +116,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Send() {
     if (g_phase.load(std::memory_order_relaxed) == Phase::kDone) return;
     if (!in_unit_) {
+      // Dropping the last handler's reference closes the connection.
+      if (!sequence_->HasMoreUnits()) return;
       unit_started_at_ = SteadyClock::now();
       in_unit_ = true;
     }

@@ -40,6 +40,10 @@ class RequestSequence {
   virtual Outcome OnResponse(const Response& response) = 0;
   // The connection was lost mid-unit: the next request begins a new unit.
   virtual void Restart() = 0;
+  // Asked before each unit: false ends the connection for the rest of the run. For
+  // sequences of prepared requests that can each be sent only once (a TPM quote
+  // and its nonce), which cannot repeat the way a GET can.
+  virtual bool HasMoreUnits() const { return true; }
 };
 
 using SequenceFactory = std::function<std::unique_ptr<RequestSequence>()>;
