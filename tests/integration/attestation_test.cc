@@ -176,6 +176,15 @@ TEST_F(AttestationTest, AnEnrolledGuestIsAffirmedAndEveryPartOfTheAnswerChecksOu
                                       " -g sha256 -q " + Field(deep, "root"));
   EXPECT_EQ(platform.exit_code, 0) << platform.output;
 
+  // The same evidence named by the VM instead of the instance.
+  JsonReply by_vm = Call(server(), "POST", "/v1/attestations", Challenger(),
+                         R"({"vm_id":"5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d","nonce":")" + nonce +
+                             R"(","policy":"guest-pcr16","deep_quote":false,"evidence":)" + Evidence(enrolled, "good") +
+                             "}");
+  ASSERT_EQ(by_vm.status, 201u) << by_vm.raw;
+  EXPECT_EQ(Field(by_vm.body, "instance_id"), guest.instance_id);
+  EXPECT_EQ(Submod(by_vm, "vtpm-quote"), "affirming") << by_vm.raw;
+
   // Stored: by id and in the instance's list.
   JsonReply fetched = Call(server(), "GET", "/v1/attestations/" + id, Challenger());
   ASSERT_EQ(fetched.status, 200u) << fetched.raw;
@@ -327,6 +336,56 @@ TEST_F(AttestationTest, VtpmctlAttestsFromTheGuestTpmAndShowsTheResult) {
   EXPECT_NE(shown.find(id), std::string::npos) << shown;
   const std::string listed = Vtpmctl(server(), "attestation list --instance " + guest.instance_id);
   EXPECT_NE(listed.find(id), std::string::npos) << listed;
+}
+
+// The AIK clock history is decided in memory and written with the result: an
+// answered attestation's clock must survive a crash, or an older quote of the same
+// AIK would pass after the restart.
+TEST(AttestationRestart, AnAnsweredClockSurvivesAKill) {
+  const auto scratch = MakeTempDir("vtpmd-attest-restart");
+  auto server = VtpmdProcess::Start(scratch / "data");
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  const std::string token = (*server)->admin_token();
+  const Guest guest = StartGuestWithAik(**server, token, scratch, "9e5f6a7b-8c9d-4eaf-8b1c-3d4e5f6a7b8c", "rsa",
+                                        "-G ecc -g sha256 -s ecdsa");
+  JsonReply enrolled = EnrollAik(**server, token, guest, InstanceChallengeBody(guest));
+  ASSERT_EQ(enrolled.status, 200u) << enrolled.raw;
+  ASSERT_EQ(Call(**server, "POST", "/v1/policies", token,
+                 R"({"name":"zero","guest":{"pcrs":{"sha256":{"0":[")" + std::string(64, '0') + R"("]}}}})")
+                .status,
+            201u);
+  for (const char* nonce : {"1111111111111111", "2222222222222222"}) {
+    guest.Run("tpm2_quote -c " + guest.File("ak.ctx") + " -l sha256:0 -q " + nonce + " -m " +
+              (guest.dir / (std::string(nonce) + ".msg")).string() + " -s " +
+              (guest.dir / (std::string(nonce) + ".sig")).string() + " -o " +
+              (guest.dir / (std::string(nonce) + ".pcrs")).string() + " -g sha256");
+    guest.Run("tpm2_flushcontext -t");
+  }
+  const auto attest = [&](const VtpmdProcess& to, const std::string& nonce) {
+    boost::json::object evidence{{"quote", FileBase64(guest.dir / (nonce + ".msg"))},
+                                 {"signature", FileBase64(guest.dir / (nonce + ".sig"))},
+                                 {"pcrs", FileBase64(guest.dir / (nonce + ".pcrs"))},
+                                 {"aik_certificate_chain", Field(enrolled.body, "chain_pem")}};
+    return Call(to, "POST", "/v1/attestations", token,
+                boost::json::serialize(boost::json::object{{"instance_id", guest.instance_id},
+                                                           {"nonce", nonce},
+                                                           {"policy", "zero"},
+                                                           {"deep_quote", false},
+                                                           {"evidence", std::move(evidence)}}));
+  };
+  JsonReply newer = attest(**server, "2222222222222222");
+  ASSERT_EQ(newer.status, 201u) << newer.raw;
+  EXPECT_EQ(Field(newer.body.at("result").at("submods").at("vtpm-quote"), "status"), "affirming") << newer.raw;
+
+  (*server)->Kill();
+  auto again = VtpmdProcess::Start(scratch / "data");
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  JsonReply older = attest(**again, "1111111111111111");
+  ASSERT_EQ(older.status, 201u) << older.raw;
+  EXPECT_EQ(Field(older.body, "status"), "contraindicated");
+  EXPECT_NE(older.raw.find("clock-went-backwards"), std::string::npos) << older.raw;
+  EXPECT_EQ((*again)->Stop(), 0);
+  std::filesystem::remove_all(scratch);
 }
 
 }  // namespace
