@@ -223,11 +223,7 @@ Result<AttestationService::PolicyChoice> AttestationService::ChoosePolicy(const 
 
 Result<InstanceRecord> AttestationService::FindInstance(const GuestAttestationRequest& request) const {
   if (!request.instance_id.empty()) return instances_.Get(request.instance_id);
-  VTPMD_ASSIGN_OR_RETURN(std::vector<InstanceRecord> all, instances_.List());
-  for (InstanceRecord& instance : all) {
-    if (instance.vm_id == request.vm_id) return std::move(instance);
-  }
-  return NotFound("no instance for VM " + request.vm_id);
+  return instances_.GetByVm(request.vm_id);
 }
 
 Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(const GuestAttestationRequest& request,

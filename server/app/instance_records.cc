@@ -96,10 +96,19 @@ Result<std::vector<EndorsementKeyRecord>> InstanceRecords::EndorsementKeys(std::
 }
 
 Result<InstanceRecord> InstanceRecords::Get(std::string_view id) const {
-  VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(std::string(kColumns) + " WHERE id = ?"));
-  select.Bind(1, id);
+  return GetWhere("id", id, "no instance " + std::string(id));
+}
+
+Result<InstanceRecord> InstanceRecords::GetByVm(std::string_view vm_id) const {
+  return GetWhere("vm_id", vm_id, "no instance for VM " + std::string(vm_id));
+}
+
+Result<InstanceRecord> InstanceRecords::GetWhere(std::string_view column, std::string_view value,
+                                                 const std::string& not_found) const {
+  VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(std::string(kColumns) + " WHERE " + std::string(column) + " = ?"));
+  select.Bind(1, value);
   VTPMD_ASSIGN_OR_RETURN(bool found, select.Step());
-  if (!found) return NotFound("no instance " + std::string(id));
+  if (!found) return NotFound(not_found);
   VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, ReadRecord(select));
   VTPMD_ASSIGN_OR_RETURN(record.endorsement_keys, EndorsementKeys(record.id));
   return record;

@@ -48,6 +48,7 @@ class InstanceRecords {
   // AlreadyExists, naming the existing instance, when the VM already has a vTPM.
   Status Insert(const InstanceRecord& record);
   Result<InstanceRecord> Get(std::string_view id) const;  // NotFound if absent
+  Result<InstanceRecord> GetByVm(std::string_view vm_id) const;  // NotFound if absent
   Result<std::vector<InstanceRecord>> List() const;
   Status SetStatus(std::string_view id, InstanceStatus status, std::string_view detail);
   // Records the manufactured EKs and marks the instance running, atomically.
@@ -55,6 +56,8 @@ class InstanceRecords {
   Status Delete(std::string_view id);
 
  private:
+  // `column` is one of ours ("id", "vm_id"), never input.
+  Result<InstanceRecord> GetWhere(std::string_view column, std::string_view value, const std::string& not_found) const;
   Result<std::vector<EndorsementKeyRecord>> EndorsementKeys(std::string_view id) const;
 
   Store& store_;
