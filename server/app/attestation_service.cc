@@ -132,6 +132,38 @@ boost::json::object ProofJson(const DeepQuoteProof& proof, const std::string& pl
           {"platform_aik_certificate_chain", platform_chain_pem}};
 }
 
+// The event-log submodule: the log must replay to the quoted PCRs. `details`
+// gets the decoded log.
+Submodule EventLogSubmodule(const policy::EventLog* log, const policy::QuoteVerification* quote,
+                            std::string_view absent, boost::json::object& details) {
+  Submodule submodule{kSubmodEventLog, {}};
+  if (log == nullptr) {
+    submodule.checks.push_back(CheckResult::Skipped(policy::kCheckEventLog, std::string(absent)));
+    return submodule;
+  }
+  details["event_log"] = policy::EventLogJson(*log);
+  submodule.checks.push_back(quote != nullptr && quote->passed
+                                 ? policy::CheckEventLogAgainstQuote(*log, *quote)
+                                 : CheckResult::Skipped(policy::kCheckEventLog, "the quote did not verify"));
+  return submodule;
+}
+
+// One section (guest or platform) of the policy over a verified quote's PCRs and,
+// when its replay matched, the event log; the appraisal's details go to `appraisals`.
+CheckResult SectionCheck(std::string_view check, const std::string& policy_name,
+                         const std::optional<policy::ReferenceValues>& section, std::string_view section_name,
+                         const policy::QuoteVerification* quote, const policy::EventLog* log,
+                         boost::json::object& appraisals) {
+  if (!section) {
+    return CheckResult::Skipped(check, "policy " + policy_name + " has no " + std::string(section_name) +
+                                           " reference values");
+  }
+  if (quote == nullptr || !quote->passed) return CheckResult::Skipped(check, "the quote did not verify");
+  const policy::Appraisal appraisal = policy::Appraise(*section, quote->facts->quoted_pcrs, log);
+  appraisals[section_name] = AppraisalJson(appraisal);
+  return PolicyCheck(check, appraisal, section_name);
+}
+
 }  // namespace
 
 struct AttestationService::PolicyChoice {
@@ -154,6 +186,14 @@ struct AttestationService::GuestVerification {
   std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock;
   std::vector<Submodule> submodules;  // all but the platform's
   boost::json::object details;
+};
+
+struct AttestationService::PlatformAttestation {
+  std::string id;
+  Bytes nonce;
+  PolicyChoice policy;
+  std::optional<policy::EventLog> log;  // the host's, when it has one
+  Bytes leaf;
 };
 
 struct AttestationService::PlatformVerdict {
@@ -288,30 +328,14 @@ Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(co
   }
   const bool quote_passed = quote && quote->passed;
 
-  Submodule event_log_submod{kSubmodEventLog, {}};
-  if (!log) {
-    event_log_submod.checks.push_back(CheckResult::Skipped(policy::kCheckEventLog, "no event log was submitted"));
-  } else {
-    out.details["event_log"] = policy::EventLogJson(*log);
-    event_log_submod.checks.push_back(quote_passed
-                                          ? policy::CheckEventLogAgainstQuote(*log, *quote)
-                                          : CheckResult::Skipped(policy::kCheckEventLog, "the quote did not verify"));
-  }
+  Submodule event_log_submod =
+      EventLogSubmodule(log ? &*log : nullptr, quote ? &*quote : nullptr, "no event log was submitted", out.details);
   const bool log_passed = event_log_submod.checks.front().passed();
 
-  Submodule policy_submod{kSubmodPolicy, {}};
   boost::json::object appraisals;
-  if (!policy.document->guest) {
-    policy_submod.checks.push_back(
-        CheckResult::Skipped(kCheckPolicy, "policy " + policy.name + " has no guest reference values"));
-  } else if (!quote_passed) {
-    policy_submod.checks.push_back(CheckResult::Skipped(kCheckPolicy, "the quote did not verify"));
-  } else {
-    const policy::Appraisal appraisal =
-        policy::Appraise(*policy.document->guest, quote->facts->quoted_pcrs, log_passed ? &*log : nullptr);
-    policy_submod.checks.push_back(PolicyCheck(kCheckPolicy, appraisal, "guest"));
-    appraisals["guest"] = AppraisalJson(appraisal);
-  }
+  Submodule policy_submod{kSubmodPolicy,
+                          {SectionCheck(kCheckPolicy, policy.name, policy.document->guest, "guest",
+                                        quote ? &*quote : nullptr, log_passed ? &*log : nullptr, appraisals)}};
   out.details["appraisal"] = std::move(appraisals);
 
   out.guest_passed = quote_passed && (!log || log_passed) && policy_submod.status() != EarStatus::kContraindicated &&
@@ -411,48 +435,15 @@ void AttestationService::FinishGuest(std::shared_ptr<GuestVerification> verifica
     platform.checks.push_back(verdict->aik);
     if (verdict->quote) {
       for (const CheckResult& check : verdict->quote->checks) platform.checks.push_back(check);
-      if (!v.policy.document->platform) {
-        platform.checks.push_back(
-            CheckResult::Skipped(kCheckPlatformPolicy, "policy " + v.policy.name + " has no platform reference values"));
-      } else if (verdict->quote->passed) {
-        const policy::Appraisal appraisal =
-            policy::Appraise(*v.policy.document->platform, verdict->quote->facts->quoted_pcrs, nullptr);
-        platform.checks.push_back(PolicyCheck(kCheckPlatformPolicy, appraisal, "platform"));
-        appraisals["platform"] = AppraisalJson(appraisal);
-      }
+      platform.checks.push_back(SectionCheck(kCheckPlatformPolicy, v.policy.name, v.policy.document->platform,
+                                             "platform", &*verdict->quote, nullptr, appraisals));
     }
     v.details["deep_quote"] = ProofJson(deep, platform_.aik_chain_pem);
   }
   v.submodules.push_back(std::move(platform));
 
-  const EarStatus status = OverallStatus(v.submodules);
-  const EarContext context{v.id, v.created_at, v.nonce, v.instance_id, v.vm_id, v.policy.name, v.policy.version};
-  auto token = signer_.SignCompact(boost::json::serialize(EarClaims(context, v.submodules)));
-  if (!token.ok()) return done(token.error());
-
-  v.details["subject"] = "instance";
-  v.details["nonce"] = HexEncode(v.nonce);
-  v.details["submods"] = SubmodulesJson(v.submodules);
-  AttestationRecord record{.id = v.id,
-                           .created_at = v.created_at,
-                           .subject = "instance",
-                           .instance_id = v.instance_id,
-                           .vm_id = v.vm_id,
-                           .status = std::string(EarStatusName(status)),
-                           .policy_name = v.policy.name,
-                           .policy_version = v.policy.version,
-                           .token = std::move(token).value(),
-                           .result_json = boost::json::serialize(v.details),
-                           .failure_event_json = {},
-                           .accepted_clock = std::move(v.accepted_clock)};
-  if (status == EarStatus::kContraindicated) {
-    record.failure_event_json = boost::json::serialize(boost::json::object{{"attestation_id", v.id},
-                                                                           {"subject", "instance"},
-                                                                           {"instance_id", v.instance_id},
-                                                                           {"vm_id", v.vm_id},
-                                                                           {"reasons", FailureReasonsJson(v.submodules)}});
-  }
-  Record(std::move(record), std::move(done));
+  Seal({v.id, v.created_at, v.nonce, v.instance_id, v.vm_id, v.policy.name, v.policy.version},
+       std::move(v.submodules), std::move(v.details), std::move(v.accepted_clock), std::move(done));
 }
 
 void AttestationService::AttestPlatform(PlatformAttestationRequest request, Completion done) {
@@ -469,84 +460,83 @@ void AttestationService::AttestPlatform(PlatformAttestationRequest request, Comp
     return NewUuid(rng_);
   }();
   if (!id.ok()) return done(id.error());
-  auto shared_log = std::make_shared<std::optional<policy::EventLog>>(std::move(log));
   auto platform_leaf = PlatformLeaf(request.nonce);
   if (!platform_leaf.ok()) return done(platform_leaf.error());
   Bytes leaf = std::move(platform_leaf).value();
-  batcher_->Submit(leaf, [this, leaf, id = *id, nonce = request.nonce, choice = std::move(policy).value(), shared_log,
-                          done = std::move(done)](Result<DeepQuoteProof> proof) mutable {
-    std::vector<Submodule> submodules;
-    boost::json::object details{{"subject", "platform"}, {"nonce", HexEncode(nonce)}};
-    Submodule quote_submod{kSubmodPlatformQuote, {}};
-    Submodule aik_submod{kSubmodAikChain, {}};
-    Submodule log_submod{kSubmodEventLog, {}};
-    Submodule policy_submod{kSubmodPolicy, {}};
-    std::optional<policy::QuoteVerification> quote;
-    if (!proof.ok()) {
-      quote_submod.checks.push_back(
-          CheckResult::Failed(kCheckDeepQuote, ReasonCode::kPlatformQuoteUnavailable, proof.error().message()));
-    } else {
-      quote_submod.checks.push_back(InclusionCheck(*proof, leaf));
-      std::shared_ptr<const PlatformVerdict> verdict = VerifyPlatformQuote(proof->platform_quote, proof->root);
-      aik_submod.checks.push_back(verdict->aik);
-      if (verdict->quote) {
-        quote = verdict->quote;
-        for (const CheckResult& check : quote->checks) quote_submod.checks.push_back(check);
-        if (quote->facts) details["quote"] = QuoteFactsJson(*quote->facts);
-      }
-      details["deep_quote"] = ProofJson(*proof, platform_.aik_chain_pem);
-    }
-    const bool quote_passed = quote && quote->passed;
-    if (!shared_log->has_value()) {
-      log_submod.checks.push_back(CheckResult::Skipped(policy::kCheckEventLog, "the host has no firmware event log"));
-    } else {
-      details["event_log"] = policy::EventLogJson(**shared_log);
-      log_submod.checks.push_back(quote_passed ? policy::CheckEventLogAgainstQuote(**shared_log, *quote)
-                                               : CheckResult::Skipped(policy::kCheckEventLog, "the quote did not verify"));
-    }
-    boost::json::object appraisals;
-    if (!choice.document->platform) {
-      policy_submod.checks.push_back(
-          CheckResult::Skipped(kCheckPolicy, "policy " + choice.name + " has no platform reference values"));
-    } else if (!quote_passed) {
-      policy_submod.checks.push_back(CheckResult::Skipped(kCheckPolicy, "the quote did not verify"));
-    } else {
-      const bool log_passed = log_submod.checks.front().passed();
-      const policy::Appraisal appraisal = policy::Appraise(*choice.document->platform, quote->facts->quoted_pcrs,
-                                                           log_passed ? &**shared_log : nullptr);
-      policy_submod.checks.push_back(PolicyCheck(kCheckPolicy, appraisal, "platform"));
-      appraisals["platform"] = AppraisalJson(appraisal);
-    }
-    details["appraisal"] = std::move(appraisals);
-    submodules = {std::move(quote_submod), std::move(aik_submod), std::move(log_submod), std::move(policy_submod)};
-
-    const std::int64_t now = ca::ToUnixSeconds(clock_.Now());
-    const EarStatus status = OverallStatus(submodules);
-    auto token = signer_.SignCompact(
-        boost::json::serialize(EarClaims({id, now, nonce, "", "", choice.name, choice.version}, submodules)));
-    if (!token.ok()) return done(token.error());
-    details["submods"] = SubmodulesJson(submodules);
-    AttestationRecord record{.id = id,
-                             .created_at = now,
-                             .subject = "platform",
-                             .instance_id = {},
-                             .vm_id = {},
-                             .status = std::string(EarStatusName(status)),
-                             .policy_name = choice.name,
-                             .policy_version = choice.version,
-                             .token = std::move(token).value(),
-                             .result_json = boost::json::serialize(details),
-                             .failure_event_json = {},
-                             .accepted_clock = {}};
-    if (status == EarStatus::kContraindicated) {
-      record.failure_event_json = boost::json::serialize(boost::json::object{
-          {"attestation_id", id}, {"subject", "platform"}, {"reasons", FailureReasonsJson(submodules)}});
-    }
-    Record(std::move(record), std::move(done));
+  auto attestation = std::make_shared<PlatformAttestation>(
+      PlatformAttestation{*id, request.nonce, std::move(policy).value(), std::move(log), leaf});
+  batcher_->Submit(std::move(leaf), [this, attestation, done = std::move(done)](Result<DeepQuoteProof> proof) mutable {
+    FinishPlatform(*attestation, std::move(proof), std::move(done));
   });
 }
 
-void AttestationService::Record(AttestationRecord record, Completion done) {
+void AttestationService::FinishPlatform(const PlatformAttestation& attestation, Result<DeepQuoteProof> proof,
+                                        Completion done) {
+  boost::json::object details;
+  Submodule quote_submod{kSubmodPlatformQuote, {}};
+  Submodule aik_submod{kSubmodAikChain, {}};
+  std::shared_ptr<const PlatformVerdict> verdict;
+  if (!proof.ok()) {
+    quote_submod.checks.push_back(
+        CheckResult::Failed(kCheckDeepQuote, ReasonCode::kPlatformQuoteUnavailable, proof.error().message()));
+  } else {
+    quote_submod.checks.push_back(InclusionCheck(*proof, attestation.leaf));
+    verdict = VerifyPlatformQuote(proof->platform_quote, proof->root);
+    aik_submod.checks.push_back(verdict->aik);
+    if (verdict->quote) {
+      for (const CheckResult& check : verdict->quote->checks) quote_submod.checks.push_back(check);
+      if (verdict->quote->facts) details["quote"] = QuoteFactsJson(*verdict->quote->facts);
+    }
+    details["deep_quote"] = ProofJson(*proof, platform_.aik_chain_pem);
+  }
+  const policy::QuoteVerification* quote = verdict && verdict->quote ? &*verdict->quote : nullptr;
+  const policy::EventLog* log = attestation.log ? &*attestation.log : nullptr;
+  Submodule log_submod = EventLogSubmodule(log, quote, "the host has no firmware event log", details);
+  boost::json::object appraisals;
+  Submodule policy_submod{kSubmodPolicy,
+                          {SectionCheck(kCheckPolicy, attestation.policy.name, attestation.policy.document->platform,
+                                        "platform", quote, log_submod.checks.front().passed() ? log : nullptr,
+                                        appraisals)}};
+  details["appraisal"] = std::move(appraisals);
+  Seal({attestation.id, ca::ToUnixSeconds(clock_.Now()), attestation.nonce, "", "", attestation.policy.name,
+        attestation.policy.version},
+       {std::move(quote_submod), std::move(aik_submod), std::move(log_submod), std::move(policy_submod)},
+       std::move(details), std::nullopt, std::move(done));
+}
+
+void AttestationService::Seal(const EarContext& context, std::vector<Submodule> submodules,
+                              boost::json::object details,
+                              std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock,
+                              Completion done) {
+  const std::string_view subject = context.instance_id.empty() ? "platform" : "instance";
+  const EarStatus status = OverallStatus(submodules);
+  auto token = signer_.SignCompact(boost::json::serialize(EarClaims(context, submodules)));
+  if (!token.ok()) return done(token.error());
+  details["subject"] = subject;
+  details["nonce"] = HexEncode(context.nonce);
+  details["submods"] = SubmodulesJson(submodules);
+  AttestationRecord record{.id = context.attestation_id,
+                           .created_at = context.issued_at,
+                           .subject = std::string(subject),
+                           .instance_id = context.instance_id,
+                           .vm_id = context.vm_id,
+                           .status = std::string(EarStatusName(status)),
+                           .policy_name = context.policy_name,
+                           .policy_version = context.policy_version,
+                           .token = std::move(token).value(),
+                           .result_json = boost::json::serialize(details),
+                           .failure_event_json = {},
+                           .accepted_clock = std::move(accepted_clock)};
+  if (status == EarStatus::kContraindicated) {
+    boost::json::object event{{"attestation_id", context.attestation_id},
+                              {"subject", subject},
+                              {"reasons", FailureReasonsJson(submodules)}};
+    if (!context.instance_id.empty()) {
+      event["instance_id"] = context.instance_id;
+      event["vm_id"] = context.vm_id;
+    }
+    record.failure_event_json = boost::json::serialize(event);
+  }
   writer_->Write(std::move(record), std::move(done));
 }
 

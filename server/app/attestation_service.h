@@ -16,6 +16,8 @@
 // recorded with an attestation.failed event. Completions run on whichever thread
 // finished the work: the caller's, a batch worker's or the result writer's.
 
+#include <boost/json/object.hpp>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +37,7 @@
 #include "policy/reference_policy.h"
 #include "policy/store_attestation_history.h"
 #include "server/app/attestation_records.h"
+#include "server/app/attestation_verdict.h"
 #include "server/app/attestation_writer.h"
 #include "server/app/deep_quote_batcher.h"
 #include "server/app/event_log.h"
@@ -95,6 +98,7 @@ class AttestationService {
  private:
   struct PolicyChoice;
   struct GuestVerification;
+  struct PlatformAttestation;
   struct PlatformVerdict;
 
   AttestationService(Store& store, EventLog& events, PolicyService& policies,
@@ -110,8 +114,12 @@ class AttestationService {
   // The platform quote's own checks, once per batch (the batch shares the quote).
   std::shared_ptr<const PlatformVerdict> VerifyPlatformQuote(
       const std::shared_ptr<const PlatformQuoteEvidence>& quote, ByteView qualifying_data);
+  void FinishPlatform(const PlatformAttestation& attestation, Result<DeepQuoteProof> proof, Completion done);
   Result<std::optional<ca::VerifiedAik>> PlatformAik();
-  void Record(AttestationRecord record, Completion done);
+  // Signs the verdict and hands the result to the writer: the last step of both
+  // kinds of attestation (a platform one has no instance id in `context`).
+  void Seal(const EarContext& context, std::vector<Submodule> submodules, boost::json::object details,
+            std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock, Completion done);
 
   PolicyService& policies_;
   InstanceRecords instances_;
