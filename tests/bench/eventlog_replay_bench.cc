@@ -26,6 +26,7 @@
 #include "policy/event_log.h"
 #include "policy/event_log_replay.h"
 #include "tests/support/test_data.h"
+#include "tests/bench/take_flag.h"
 
 namespace vtpmd {
 namespace {
@@ -123,26 +124,13 @@ void BM_ReplayOnly(benchmark::State& state, const LogFile* log) {
   Describe(state, *log);
 }
 
-std::optional<std::string> TakeFlag(int& argc, char** argv, std::string_view name) {
-  const std::string prefix = "--" + std::string(name) + "=";
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg(argv[i]);
-    if (!arg.starts_with(prefix)) continue;
-    std::string value(arg.substr(prefix.size()));
-    std::copy(argv + i + 1, argv + argc, argv + i);
-    --argc;
-    return value;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 }  // namespace vtpmd
 
 int main(int argc, char** argv) {
   using namespace vtpmd;
   benchmark::Initialize(&argc, argv);
-  const std::optional<std::string> dir = TakeFlag(argc, argv, "eventlog_dir");
+  const std::optional<std::string> dir = bench::TakeFlag(argc, argv, "eventlog_dir");
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
   // Static storage: the registered benchmarks keep pointers to the logs.

@@ -42,6 +42,7 @@
 #include "policy/attestation_history.h"
 #include "policy/quote_verifier.h"
 #include "policy/quoted_pcrs.h"
+#include "tests/bench/take_flag.h"
 
 namespace vtpmd {
 namespace {
@@ -235,26 +236,13 @@ void BM_OpenSslVerifyDigest(benchmark::State& state, const QuoteSet* set) {
   state.SetItemsProcessed(state.iterations());
 }
 
-std::optional<std::string> TakeFlag(int& argc, char** argv, std::string_view name) {
-  const std::string prefix = "--" + std::string(name) + "=";
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg(argv[i]);
-    if (!arg.starts_with(prefix)) continue;
-    std::string value(arg.substr(prefix.size()));
-    std::copy(argv + i + 1, argv + argc, argv + i);
-    --argc;
-    return value;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 }  // namespace vtpmd
 
 int main(int argc, char** argv) {
   using namespace vtpmd;
   benchmark::Initialize(&argc, argv);
-  const std::optional<std::string> quote_dir = TakeFlag(argc, argv, "quote_dir");
+  const std::optional<std::string> quote_dir = bench::TakeFlag(argc, argv, "quote_dir");
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   if (!quote_dir) Die("usage: vtpmd_quote_verify_bench --quote_dir=DIR [benchmark flags] (see quote_verify_bench.sh)");
 
