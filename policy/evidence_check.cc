@@ -36,7 +36,6 @@ std::string_view ReasonCodeName(ReasonCode reason) {
     case ReasonCode::kAikNotForInstance: return "aik-not-for-instance";
     case ReasonCode::kPlatformQuoteUnavailable: return "platform-quote-unavailable";
     case ReasonCode::kInclusionProofInvalid: return "inclusion-proof-invalid";
-    case ReasonCode::kPlatformQuoteInvalid: return "platform-quote-invalid";
     case ReasonCode::kPlatformAikUntrusted: return "platform-aik-untrusted";
     case ReasonCode::kPolicyNotMet: return "policy-not-met";
   }

@@ -43,7 +43,6 @@ enum class ReasonCode {
   // The platform link (deep quote).
   kPlatformQuoteUnavailable,
   kInclusionProofInvalid,
-  kPlatformQuoteInvalid,
   kPlatformAikUntrusted,
   // Appraisal against reference values (appraisal.h gives the details).
   kPolicyNotMet,
