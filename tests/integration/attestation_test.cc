@@ -175,6 +175,12 @@ TEST_F(AttestationTest, AnEnrolledGuestIsAffirmedAndEveryPartOfTheAnswerChecksOu
                                       guest.File("platform.msg") + " -s " + guest.File("platform.sig") +
                                       " -g sha256 -q " + Field(deep, "root"));
   EXPECT_EQ(platform.exit_code, 0) << platform.output;
+  // Against another TPM's key (the guest's AIK stands in for another host's platform
+  // AIK) the same platform quote fails: a quote from another host is not this one's.
+  EXPECT_NE(RunCommand("tpm2_checkquote -u " + guest.File("aik.pem") + " -m " + guest.File("platform.msg") + " -s " +
+                       guest.File("platform.sig") + " -g sha256 -q " + Field(deep, "root"))
+                .exit_code,
+            0);
 
   // The same evidence named by the VM instead of the instance.
   JsonReply by_vm = Call(server(), "POST", "/v1/attestations", Challenger(),
