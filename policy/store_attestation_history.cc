@@ -16,26 +16,15 @@ Result<std::optional<ClockSnapshot>> StoreAttestationHistory::Last(ByteView aik_
                                                     static_cast<std::uint32_t>(select.Int(2))});
 }
 
-Status StoreAttestationHistory::Record(ByteView aik_name, const ClockSnapshot& snapshot) {
-  VTPMD_ASSIGN_OR_RETURN(Statement upsert,
-                         store_.Prepare("INSERT INTO attestation_history(aik_name, clock, reset_count, restart_count) "
-                                        "VALUES(?, ?, ?, ?) ON CONFLICT(aik_name) DO UPDATE SET clock = "
-                                        "excluded.clock, reset_count = excluded.reset_count, "
-                                        "restart_count = excluded.restart_count"));
-  upsert.Bind(1, aik_name)
-      .Bind(2, static_cast<std::int64_t>(snapshot.clock))
-      .Bind(3, static_cast<std::int64_t>(snapshot.reset_count))
-      .Bind(4, static_cast<std::int64_t>(snapshot.restart_count));
-  return upsert.Run();
-}
-
+// The clock is unsigned 64-bit but stored as SQLite's signed integer: a clock
+// with the top bit set reads as negative, so "clock < 0" orders before the value.
 Status StoreAttestationHistory::RecordIfLater(ByteView aik_name, const ClockSnapshot& snapshot) {
   VTPMD_ASSIGN_OR_RETURN(
       Statement upsert,
       store_.Prepare("INSERT INTO attestation_history(aik_name, clock, reset_count, restart_count) VALUES(?, ?, ?, ?) "
                      "ON CONFLICT(aik_name) DO UPDATE SET clock = excluded.clock, reset_count = excluded.reset_count, "
                      "restart_count = excluded.restart_count WHERE (excluded.reset_count, excluded.restart_count, "
-                     "excluded.clock) > (reset_count, restart_count, clock)"));
+                     "excluded.clock < 0, excluded.clock) > (reset_count, restart_count, clock < 0, clock)"));
   upsert.Bind(1, aik_name)
       .Bind(2, static_cast<std::int64_t>(snapshot.clock))
       .Bind(3, static_cast<std::int64_t>(snapshot.reset_count))
@@ -55,7 +44,7 @@ Result<ClockComparison> StoreAttestationHistory::CompareAndRecord(ByteView aik_n
     comparison.order = CompareClock(comparison.last, observed);
     // Nothing to write when the snapshot is refused or repeats the last one.
     if (!IsAcceptable(comparison.order) || comparison.last == observed) return Ok();
-    return Record(aik_name, observed);
+    return RecordIfLater(aik_name, observed);
   }));
   return comparison;
 }

@@ -21,8 +21,6 @@ class StoreAttestationHistory final : public AttestationHistory {
   Status RecordIfLater(ByteView aik_name, const ClockSnapshot& snapshot);
 
  private:
-  Status Record(ByteView aik_name, const ClockSnapshot& snapshot);
-
   Store& store_;
 };
 

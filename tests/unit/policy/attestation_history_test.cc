@@ -133,6 +133,10 @@ TEST(StoreAttestationHistory, RecordIfLaterKeepsTheLatestWhateverTheWriteOrder) 
   EXPECT_EQ(history.Last(kAik).value(), (ClockSnapshot{500, 2, 1}));
   ASSERT_TRUE(history.RecordIfLater(kAik, {1, 3, 0}).ok());  // a later reset
   EXPECT_EQ(history.Last(kAik).value(), (ClockSnapshot{1, 3, 0}));
+  // Unsigned clocks beyond what a signed column holds still order after smaller ones.
+  ASSERT_TRUE(history.RecordIfLater(kAik, {~0ull, 3, 0}).ok());
+  ASSERT_TRUE(history.RecordIfLater(kAik, {5, 3, 0}).ok());
+  EXPECT_EQ(history.Last(kAik).value(), (ClockSnapshot{~0ull, 3, 0}));
 }
 
 TEST(RememberedAttestationHistory, DecidesInMemoryAndReadsThroughOnce) {
