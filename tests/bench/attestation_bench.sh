@@ -34,14 +34,7 @@ loadgen="$build/tests/bench/vtpmd_attest_loadgen"
 vtpmd="$build/server/vtpmd"
 [[ -x "$loadgen" && -x "$vtpmd" ]] || { echo "build vtpmd and vtpmd_attest_loadgen in $build first" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/scratch.sh"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 

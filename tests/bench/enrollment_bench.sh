@@ -28,14 +28,7 @@ vtpmd="$build/server/vtpmd"
 [[ -x "$bench" && -x "$loadgen" && -x "$vtpmd" ]] || {
   echo "build vtpmd, vtpmd_enrollment_bench and vtpmd_enroll_loadgen in $build first" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/scratch.sh"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- 1. the primitives' limit ---

@@ -40,14 +40,7 @@ done
 [[ -x "$loadgen" && -n "$server_cmd" && -n "$out" ]] || { sed -n '2,17p' "$0" >&2; exit 2; }
 [[ -x "$nginx_bin" ]] || { echo "nginx not found (apt-get install nginx-light)" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/scratch.sh"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_ready() {
