@@ -174,17 +174,22 @@ Result<InstanceRecord> InstanceManager::Get(std::string_view id) const { return 
 
 Result<std::vector<InstanceRecord>> InstanceManager::List() const {
   VTPMD_ASSIGN_OR_RETURN(auto records, records_.List());
-  for (InstanceRecord& record : records) ApplyUnrecordedFailure(record);
+  for (InstanceRecord& record : records) ApplyLiveStatus(record);
   return records;
 }
 
 Result<InstanceRecord> InstanceManager::Current(std::string_view id) const {
   VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, records_.Get(id));
-  ApplyUnrecordedFailure(record);
+  ApplyLiveStatus(record);
   return record;
 }
 
-void InstanceManager::ApplyUnrecordedFailure(InstanceRecord& record) const {
+void InstanceManager::ApplyLiveStatus(InstanceRecord& record) const {
+  if (record.status == InstanceStatus::kRunning) {
+    // Until its relay is up a guest cannot reach it; "running" would send it there too early.
+    std::lock_guard lock(live_mu_);
+    if (!live_.contains(record.id)) record.status = InstanceStatus::kStarting;
+  }
   std::lock_guard lock(unrecorded_mu_);
   auto found = unrecorded_failures_.find(record.id);
   if (found == unrecorded_failures_.end()) return;
@@ -259,7 +264,8 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Start(Options options,
     if (record.status == InstanceStatus::kRunning) {
       manager->Enqueue([self, id = record.id] {
         auto current = self->records_.Get(id);
-        if (!current.ok()) return;
+        // Stopped or deleted while it waited: nothing to bring back.
+        if (!current.ok() || current->status != InstanceStatus::kRunning) return;
         Status launched = self->Launch(*current);
         if (!launched.ok()) self->MarkFailed(id, self->WithDiskSpace(std::move(launched).error()).message());
       });
@@ -371,6 +377,7 @@ Status InstanceManager::StopLive(std::string_view id) {
 Status InstanceManager::StartInstance(std::string_view id) {
   VTPMD_ASSIGN_OR_RETURN(InstanceRecord record, Current(id));
   switch (record.status) {
+    case InstanceStatus::kStarting:
     case InstanceStatus::kRunning: return Ok();
     case InstanceStatus::kProvisioning: return FailedPrecondition("instance " + record.id + " is being manufactured");
     case InstanceStatus::kFailed: {
@@ -401,7 +408,7 @@ Status InstanceManager::StopInstance(std::string_view id) {
   if (record.status == InstanceStatus::kProvisioning) {
     return FailedPrecondition("instance " + record.id + " is being manufactured");
   }
-  if (record.status != InstanceStatus::kRunning) return Ok();
+  if (record.status != InstanceStatus::kRunning && record.status != InstanceStatus::kStarting) return Ok();
   // Recorded first: when the store refuses (a full disk), the TPM keeps running as
   // recorded instead of being down while the record says "running".
   Status recorded = records_.SetStatus(id, InstanceStatus::kStopped, "");

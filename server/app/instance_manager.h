@@ -79,9 +79,10 @@ class InstanceManager {
 
   void Enqueue(std::function<void()> job);
   void WorkerLoop();
-  // The stored record, with a failure the store could not take applied.
+  // The stored record, with a failure the store could not take applied and a
+  // recorded-running instance whose relay is not up yet shown as starting.
   Result<InstanceRecord> Current(std::string_view id) const;
-  void ApplyUnrecordedFailure(InstanceRecord& record) const;
+  void ApplyLiveStatus(InstanceRecord& record) const;
   // Marks the instance failed: in the store, or in memory when the store refuses.
   void MarkFailed(const std::string& id, const std::string& detail);
   void ForgetUnrecordedFailure(std::string_view id);

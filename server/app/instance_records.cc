@@ -52,6 +52,7 @@ Result<InstanceRecord> ReadRecord(const Statement& row) {
 std::string_view InstanceStatusName(InstanceStatus status) {
   switch (status) {
     case InstanceStatus::kProvisioning: return "provisioning";
+    case InstanceStatus::kStarting: return "starting";
     case InstanceStatus::kRunning: return "running";
     case InstanceStatus::kStopped: return "stopped";
     case InstanceStatus::kFailed: return "failed";

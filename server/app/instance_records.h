@@ -15,7 +15,9 @@
 
 namespace vtpmd::app {
 
-enum class InstanceStatus { kProvisioning, kRunning, kStopped, kFailed };
+// kStarting is never stored: it is how a recorded-running instance reads while
+// vtpmd brings it back after a restart and its relay is not up yet.
+enum class InstanceStatus { kProvisioning, kStarting, kRunning, kStopped, kFailed };
 std::string_view InstanceStatusName(InstanceStatus status);
 
 struct EndorsementKeyRecord {

@@ -248,13 +248,13 @@ TEST_F(InstanceFaultTest, DamagedStateAtRestartFailsOnlyThatInstanceAndARetryIsC
   ASSERT_NO_FATAL_FAILURE(StartServer());
 
   // vtpmd brings instances back in the background: A ends "failed", saying why.
-  boost::json::value a_failed = WaitWhile(a, "running");
+  boost::json::value a_failed = WaitWhile(a, "starting");
   EXPECT_EQ(Text(a_failed, "status"), "failed");
   EXPECT_NE(Text(a_failed, "status_detail").find("damaged state files"), std::string::npos)
       << boost::json::serialize(a_failed);
   EXPECT_EQ(Eks(a_failed), Eks(a_before));
   EXPECT_EQ(SwtpmsFor(InstanceDir(a)), std::vector<std::string>{});
-  EXPECT_EQ(Text(Instance(b), "status"), "running");
+  EXPECT_EQ(Text(WaitWhile(b, "starting"), "status"), "running");
   EXPECT_EQ(EkNameSeenByGuest(Tcti(b_before), scratch_), RecordedEkName(b_before));
   ExpectHealthy();
 
@@ -378,7 +378,7 @@ TEST_F(FullDiskTest, CreatingOnAFullDiskIsAClearErrorAndLosesNothing) {
   ASSERT_TRUE(server_->Restart().ok()) << server_->log();
   for (const auto* before : {&first_before, &second_before}) {
     const std::string id = Text(*before, "id");
-    const boost::json::value after = Instance(id);
+    const boost::json::value after = WaitWhile(id, "starting");
     EXPECT_EQ(Text(after, "status"), "running") << boost::json::serialize(after);
     EXPECT_EQ(Eks(after), Eks(*before));
     EXPECT_EQ(EkNameSeenByGuest(Tcti(after), scratch_), RecordedEkName(*before)) << id;
