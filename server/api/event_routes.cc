@@ -2,9 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "server/api/event_json.h"
+#include "server/api/event_type_patterns.h"
 #include "server/api/json_io.h"
 #include "server/api/query.h"
-#include "server/api/time_format.h"
 
 namespace vtpmd::api {
 namespace {
@@ -20,27 +21,21 @@ Status AddEventRoutes(http::Router& router, const auth::Authorizer& authorizer, 
                                            const http::PathParams&) -> Result<http::HttpResponse> {
                       VTPMD_RETURN_IF_ERROR(authorizer.Require(request, {auth::Role::kAdmin, auth::Role::kSubscriber}));
                       VTPMD_ASSIGN_OR_RETURN(QueryParams params, ParseQuery(request.query));
-                      VTPMD_RETURN_IF_ERROR(RejectUnknownParams(params, {"after", "limit", "subject"}));
-                      VTPMD_ASSIGN_OR_RETURN(std::int64_t after, IntegerParam(params, "after", 0, 0, INT64_MAX));
+                      VTPMD_RETURN_IF_ERROR(RejectUnknownParams(params, {"after", "limit", "subject", "types"}));
+                      app::EventQuery query;
+                      VTPMD_ASSIGN_OR_RETURN(query.after_seq, IntegerParam(params, "after", 0, 0, INT64_MAX));
                       VTPMD_ASSIGN_OR_RETURN(std::int64_t limit,
                                              IntegerParam(params, "limit", kDefaultLimit, 1, kMaxLimit));
-                      const auto subject = params.find("subject");
-                      VTPMD_ASSIGN_OR_RETURN(
-                          auto list, events.List(after, static_cast<std::size_t>(limit),
-                                                 subject == params.end() ? std::string_view() : subject->second));
-                      boost::json::array items;
-                      for (const app::Event& event : list) {
-                        boost::system::error_code ec;
-                        boost::json::value data = boost::json::parse(event.data_json, ec);
-                        items.push_back(boost::json::object{{"seq", event.seq},
-                                                            {"id", event.id},
-                                                            {"type", event.type},
-                                                            {"subject", event.subject},
-                                                            {"data", ec ? boost::json::value() : data},
-                                                            {"time", Rfc3339FromUnixSeconds(event.created_at)}});
+                      query.limit = static_cast<std::size_t>(limit);
+                      if (auto subject = params.find("subject"); subject != params.end()) query.subject = subject->second;
+                      if (auto types = params.find("types"); types != params.end()) {
+                        VTPMD_ASSIGN_OR_RETURN(query.types, ParseEventTypePatterns(types->second));
                       }
-                      const std::int64_t next = list.empty() ? after : list.back().seq;
-                      return JsonResponse(200, boost::json::object{{"events", std::move(items)}, {"next_after", next}});
+                      VTPMD_ASSIGN_OR_RETURN(app::EventPage page, events.List(query));
+                      boost::json::array items;
+                      for (const app::Event& event : page.events) items.push_back(EventJson(event));
+                      return JsonResponse(200, boost::json::object{{"events", std::move(items)},
+                                                                   {"next_after", page.next_after}});
                     });
 }
 

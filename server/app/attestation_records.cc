@@ -40,7 +40,8 @@ Status AttestationRecords::InsertAll(const std::vector<const AttestationRecord*>
       VTPMD_RETURN_IF_ERROR(insert.Bind(9, record->token).Bind(10, record->result_json).Run());
       if (!record->failure_event_json.empty()) {
         VTPMD_RETURN_IF_ERROR(
-            events_.Record(kAttestationFailedEvent, "attestations/" + record->id, record->failure_event_json));
+            events_.Record(kAttestationFailedEvent, "attestations/" + record->id, record->failure_event_json,
+                           EventScope{record->instance_id, record->vm_id}));
       }
     }
     return Ok();

@@ -5,27 +5,78 @@
 #include "core/bytes.h"
 
 namespace vtpmd::app {
+namespace {
 
-Status EventLog::Record(std::string_view type, std::string_view subject, std::string_view data_json) {
-  VTPMD_ASSIGN_OR_RETURN(Bytes id, rng_.Generate(16));
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
-  VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
-      "INSERT INTO events(id, type, subject, data_json, created_at) VALUES(?, ?, ?, ?, ?)"));
-  return insert.Bind(1, HexEncode(id)).Bind(2, type).Bind(3, subject).Bind(4, data_json).Bind(5, std::int64_t{now}).Run();
+constexpr std::string_view kColumns = "seq, id, type, subject, data_json, created_at, instance_id, vm_id";
+
+Event ReadEvent(const Statement& row) {
+  return {row.Int(0),  row.Text(1), row.Text(2), row.Text(3), row.Text(4), row.Int(5),
+          {row.IsNull(6) ? std::string() : row.Text(6), row.IsNull(7) ? std::string() : row.Text(7)}};
 }
 
-Result<std::vector<Event>> EventLog::List(std::int64_t after_seq, std::size_t limit, std::string_view subject) const {
-  VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(
-      "SELECT seq, id, type, subject, data_json, created_at FROM events "
-      "WHERE seq > ? AND (? = '' OR subject = ?) ORDER BY seq LIMIT ?"));
-  select.Bind(1, after_seq).Bind(2, subject).Bind(3, subject).Bind(4, static_cast<std::int64_t>(limit));
-  std::vector<Event> out;
+}  // namespace
+
+bool EventTypeMatches(const std::vector<std::string>& patterns, std::string_view type) {
+  for (std::string_view pattern : patterns) {
+    if (pattern == "*" || pattern == type) return true;
+    // "instance.migration.*" covers "instance.migration.started", not "instance.migration".
+    if (pattern.size() >= 2 && pattern.ends_with(".*") && type.size() > pattern.size() - 1 &&
+        type.starts_with(pattern.substr(0, pattern.size() - 1))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Status EventLog::Record(std::string_view type, std::string_view subject, std::string_view data_json,
+                        const EventScope& scope) {
+  VTPMD_ASSIGN_OR_RETURN(Bytes id, rng_.Generate(16));
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+  VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare("INSERT INTO events(id, type, subject, data_json, created_at, "
+                                                     "instance_id, vm_id) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, HexEncode(id)).Bind(2, type).Bind(3, subject).Bind(4, data_json).Bind(5, std::int64_t{now});
+  if (!scope.instance_id.empty()) insert.Bind(6, scope.instance_id);
+  if (!scope.vm_id.empty()) insert.Bind(7, scope.vm_id);
+  VTPMD_RETURN_IF_ERROR(insert.Run());
+  // Readers woken now wait on the store until this transaction commits.
+  feed_.Published();
+  return Ok();
+}
+
+Result<EventPage> EventLog::List(const EventQuery& query) const {
+  // Type patterns are matched here rather than in SQL: there are few, and a page
+  // that filters everything out still advances the caller's cursor.
+  VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare("SELECT " + std::string(kColumns) +
+                                                     " FROM events WHERE seq > ? AND (? = '' OR subject = ?) "
+                                                     "ORDER BY seq LIMIT ?"));
+  select.Bind(1, query.after_seq).Bind(2, query.subject).Bind(3, query.subject)
+      .Bind(4, static_cast<std::int64_t>(query.limit));
+  EventPage page;
+  page.next_after = query.after_seq;
   while (true) {
     VTPMD_ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) break;
-    out.push_back({select.Int(0), select.Text(1), select.Text(2), select.Text(3), select.Text(4), select.Int(5)});
+    Event event = ReadEvent(select);
+    page.next_after = event.seq;
+    if (query.types.empty() || EventTypeMatches(query.types, event.type)) page.events.push_back(std::move(event));
   }
-  return out;
+  return page;
+}
+
+Result<Event> EventLog::Get(std::string_view id) const {
+  VTPMD_ASSIGN_OR_RETURN(auto select,
+                         store_.Prepare("SELECT " + std::string(kColumns) + " FROM events WHERE id = ?"));
+  select.Bind(1, id);
+  VTPMD_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return NotFound("no event " + std::string(id));
+  return ReadEvent(select);
+}
+
+Result<std::int64_t> EventLog::LastSeq() const {
+  VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare("SELECT COALESCE(MAX(seq), 0) FROM events"));
+  VTPMD_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return Internal("no row from MAX(seq)");
+  return select.Int(0);
 }
 
 }  // namespace vtpmd::app

@@ -1,6 +1,7 @@
 #pragma once
-// The durable event log: every lifecycle fact (instance created, crashed, ...) is a
-// row before anyone is told about it, so a crash loses no event.
+// The durable event log: every trust-relevant change is a row written in the same
+// transaction as the change (a transactional outbox), so no change happens without
+// its event and a crash loses none. `seq` is the cursor readers resume from.
 
 #include <cstdint>
 #include <string>
@@ -11,8 +12,15 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "core/store.h"
+#include "server/app/event_feed.h"
 
 namespace vtpmd::app {
+
+// The instance and VM an event is about, when it is about one: subscriptions filter on them.
+struct EventScope {
+  std::string instance_id;
+  std::string vm_id;
+};
 
 struct Event {
   std::int64_t seq;
@@ -21,20 +29,45 @@ struct Event {
   std::string subject;  // what it is about, e.g. "instances/<uuid>"
   std::string data_json;
   std::int64_t created_at;
+  EventScope scope;
+};
+
+struct EventQuery {
+  std::int64_t after_seq = 0;
+  std::size_t limit = 100;
+  std::string subject;              // empty: any
+  std::vector<std::string> types;  // names or "prefix.*" patterns; empty: any
+};
+
+struct EventPage {
+  std::vector<Event> events;
+  // The cursor to resume from: the last seq looked at, matching or not.
+  std::int64_t next_after = 0;
 };
 
 class EventLog {
  public:
   EventLog(Store& store, const Clock& clock, Rng& rng) : store_(store), clock_(clock), rng_(rng) {}
 
-  Status Record(std::string_view type, std::string_view subject, std::string_view data_json);
-  // Events after `after_seq`, oldest first, at most `limit`; optionally about one subject.
-  Result<std::vector<Event>> List(std::int64_t after_seq, std::size_t limit, std::string_view subject = {}) const;
+  // Call it inside the transaction that makes the change it describes.
+  Status Record(std::string_view type, std::string_view subject, std::string_view data_json,
+                const EventScope& scope = {});
+  // Events after `after_seq`, oldest first; `limit` bounds the rows looked at.
+  Result<EventPage> List(const EventQuery& query) const;
+  Result<Event> Get(std::string_view id) const;
+  // The newest event's seq, 0 when there is none.
+  Result<std::int64_t> LastSeq() const;
+
+  EventFeed& feed() { return feed_; }
 
  private:
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
+  EventFeed feed_;
 };
+
+// True when `type` is one of `patterns` (exact names, "prefix.*", or "*").
+bool EventTypeMatches(const std::vector<std::string>& patterns, std::string_view type);
 
 }  // namespace vtpmd::app

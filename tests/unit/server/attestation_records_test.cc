@@ -60,11 +60,12 @@ TEST_F(AttestationRecordsTest, ABatchIsStoredWithItsEventsAndClocks) {
   EXPECT_EQ(fetched->policy_version, 2);
   EXPECT_EQ(records_.Get("missing").error().code(), ErrorCode::kNotFound);
 
-  auto failed = events_.List(0, 10, "attestations/a2");
+  auto failed = events_.List({.subject = "attestations/a2", .types = {}});
   ASSERT_TRUE(failed.ok());
-  ASSERT_EQ(failed->size(), 1u);
-  EXPECT_EQ((*failed)[0].type, kAttestationFailedEvent);
-  EXPECT_TRUE(events_.List(0, 10, "attestations/a1")->empty()) << "only failures are events";
+  ASSERT_EQ(failed->events.size(), 1u);
+  EXPECT_EQ(failed->events[0].type, kAttestationFailedEvent);
+  EXPECT_EQ(failed->events[0].scope.instance_id, "i1");
+  EXPECT_TRUE(events_.List({.subject = "attestations/a1", .types = {}})->events.empty()) << "only failures are events";
 
   policy::StoreAttestationHistory history(*store_);
   EXPECT_EQ(history.Last(Bytes{0, 11, 1}).value(), (policy::ClockSnapshot{500, 1, 0}));
@@ -87,7 +88,7 @@ TEST_F(AttestationRecordsTest, ABatchWithABadRecordStoresNothing) {
   const AttestationRecord duplicate = Record("b1", "affirming", "i1");
   EXPECT_FALSE(records_.InsertAll({&first, &duplicate}).ok());
   EXPECT_EQ(records_.Get("b1").error().code(), ErrorCode::kNotFound);
-  EXPECT_TRUE(events_.List(0, 10, "attestations/b1")->empty());
+  EXPECT_TRUE(events_.List({.subject = "attestations/b1", .types = {}})->events.empty());
 }
 
 TEST_F(AttestationRecordsTest, TheWriterCompletesEachRecordOnceItIsStored) {

@@ -1,0 +1,31 @@
+#pragma once
+// Tells the event log's readers (the webhook dispatcher, live SSE streams) that an
+// event was recorded, so they read the log when there is something to read instead
+// of polling it. A listener runs on the recording thread, possibly inside the
+// recording transaction: it must only hand the news on (post, notify), never read
+// the store itself there.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+
+namespace vtpmd::app {
+
+class EventFeed {
+ public:
+  using Listener = std::function<void()>;
+  using ListenerId = std::uint64_t;
+
+  ListenerId Listen(Listener listener);
+  // After it returns the listener is not running and will not run again.
+  void Unlisten(ListenerId id);
+  void Published();
+
+ private:
+  std::mutex mu_;  // held while listeners run, so Unlisten waits for a running one
+  std::map<ListenerId, Listener> listeners_;
+  ListenerId next_id_ = 1;
+};
+
+}  // namespace vtpmd::app
