@@ -60,8 +60,10 @@ Statement& Statement::Bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
+  // SQLite binds a null pointer as NULL; an empty view is text, so it gets a real "".
+  const char* data = text.data() != nullptr ? text.data() : "";
   if (text.size() > INT_MAX ||
-      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
+      sqlite3_bind_text(stmt_, index, data, static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
     if (bind_status_.ok()) bind_status_ = SqliteError(sqlite3_db_handle(stmt_), "bind");
   }
   return *this;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Node and the npm packages of tests/node (jose, for checking our JWTs with an
-# independent JOSE implementation); only what is missing, so a second run is instant.
+# Node and the npm packages of tests/node (jose for our JWTs, standardwebhooks for
+# our webhook signatures: independent implementations to check ours against);
+# only what is missing, so a second run is instant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
-if [ ! -f tests/node/node_modules/jose/package.json ]; then
+if [ ! -f tests/node/node_modules/jose/package.json ] || [ ! -f tests/node/node_modules/standardwebhooks/package.json ]; then
   echo "installing: tests/node/node_modules (npm ci)"
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

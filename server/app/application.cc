@@ -23,8 +23,10 @@
 #include "server/api/ek_certificate_routes.h"
 #include "server/api/enrollment_routes.h"
 #include "server/api/event_routes.h"
+#include "server/api/event_stream_routes.h"
 #include "server/api/instance_routes.h"
 #include "server/api/policy_routes.h"
+#include "server/api/subscription_routes.h"
 #include "server/api/system_routes.h"
 #include "server/api/token_routes.h"
 #include "server/app/data_key.h"
@@ -76,6 +78,7 @@ Result<std::unique_ptr<Application>> Application::Start(const Config& config) {
   VTPMD_RETURN_IF_ERROR(app->EnsureAdminToken());
   VTPMD_RETURN_IF_ERROR(app->StartInstances());
   VTPMD_RETURN_IF_ERROR(app->StartAttestations());
+  VTPMD_RETURN_IF_ERROR(app->StartNotifications());
   VTPMD_RETURN_IF_ERROR(app->BuildRoutes());
   VTPMD_RETURN_IF_ERROR(app->StartServer());
   return app;
@@ -210,6 +213,13 @@ Status Application::StartAttestations() {
   return Ok();
 }
 
+Status Application::StartNotifications() {
+  auto notifications = app::StartNotifications(config_, *store_, *events_, data_key_, clock_, rng_);
+  if (!notifications.ok()) return notifications.error().WithContext("notifications");
+  notifications_ = std::move(*notifications);
+  return Ok();
+}
+
 Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddSystemRoutes(router_, metrics_));
   VTPMD_RETURN_IF_ERROR(api::AddTokenRoutes(router_, *authorizer_, *tokens_));
@@ -220,8 +230,12 @@ Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddPlatformRoutes(router_, *authorizer_, *platform_view_));
   VTPMD_RETURN_IF_ERROR(api::AddInstanceRoutes(router_, *authorizer_, *instances_));
   VTPMD_RETURN_IF_ERROR(api::AddEventRoutes(router_, *authorizer_, *events_));
+  VTPMD_RETURN_IF_ERROR(api::AddEventStreamRoutes(
+      router_, *authorizer_, *events_,
+      {config_.stream_heartbeat, config_.stream_queue_bytes, config_.max_streams}));
   VTPMD_RETURN_IF_ERROR(api::AddPolicyRoutes(router_, *authorizer_, *policies_));
   VTPMD_RETURN_IF_ERROR(api::AddAttestationRoutes(router_, *authorizer_, *attestations_));
+  VTPMD_RETURN_IF_ERROR(api::AddSubscriptionRoutes(router_, *authorizer_, *notifications_->subscriptions));
   const double simulated = platform_->simulated() ? 1.0 : 0.0;
   return metrics_.RegisterGauge("vtpmd_platform_tpm_simulated",
                                 "1 when the platform TPM is vtpmd's own swtpm rather than hardware",

@@ -18,6 +18,7 @@
 #include "server/app/enrollment_service.h"
 #include "server/app/event_log.h"
 #include "server/app/instance_manager.h"
+#include "server/app/notifications.h"
 #include "server/app/policy_service.h"
 #include "server/auth/authorizer.h"
 #include "server/auth/token_store.h"
@@ -46,6 +47,7 @@ class Application {
   Status StartInstances();
   Status EnrollPlatformAik();
   Status StartAttestations();
+  Status StartNotifications();
   // Empty until the platform AIK is enrolled.
   ca::PlatformBinder PlatformBinder();
   Status BuildRoutes();
@@ -77,6 +79,7 @@ class Application {
   // After server_, so destroyed before it: finishing the attestations in progress
   // answers their requests through the server's connections.
   std::unique_ptr<AttestationService> attestations_;
+  std::unique_ptr<Notifications> notifications_;  // last: its deliveries stop first
 };
 
 }  // namespace vtpmd::app

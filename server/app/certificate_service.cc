@@ -2,19 +2,24 @@
 
 #include <boost/json.hpp>
 
+#include "ca/aik_certificate.h"
 #include "ca/crl.h"
 #include "ca/revocation.h"
 #include "ca/x509_time.h"
 
 namespace vtpmd::app {
 
-std::string RevocationEventJson(const ca::CertificateRecord& record) {
-  boost::json::object data{{"serial", record.serial},
-                           {"issuer", ca::IssuerRoleName(record.issuer)},
-                           {"kind", record.kind},
-                           {"reason", ca::RevocationReasonName(record.revocation_reason)}};
-  if (!record.instance_id.empty()) data["instance_id"] = record.instance_id;
-  return boost::json::serialize(data);
+Status RecordRevocationEvents(EventLog& events, const ca::CertificateRecord& revoked) {
+  boost::json::object data{{"serial", revoked.serial},
+                           {"issuer", ca::IssuerRoleName(revoked.issuer)},
+                           {"kind", revoked.kind},
+                           {"reason", ca::RevocationReasonName(revoked.revocation_reason)}};
+  if (!revoked.instance_id.empty()) data["instance_id"] = revoked.instance_id;
+  const std::string json = boost::json::serialize(data);
+  const EventScope scope{revoked.instance_id, {}};
+  VTPMD_RETURN_IF_ERROR(events.Record(kCertificateRevokedEvent, "certificates/" + revoked.serial, json, scope));
+  if (revoked.kind != ca::kAikKind && revoked.kind != ca::kPlatformAikKind) return Ok();
+  return events.Record(kAikInvalidatedEvent, "certificates/" + revoked.serial, json, scope);
 }
 
 Result<ca::CertificateRecord> CertificateService::Get(std::string_view serial) const {
@@ -31,7 +36,7 @@ Result<ca::CertificateRecord> CertificateService::Revoke(std::string_view serial
   ca::CertificateRecord revoked;
   VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
     VTPMD_ASSIGN_OR_RETURN(revoked, ca::RevokeCertificate(store_, serial, reason, clock_.Now()));
-    return events_.Record(kCertificateRevokedEvent, "certificates/" + revoked.serial, RevocationEventJson(revoked));
+    return RecordRevocationEvents(events_, revoked);
   }));
   return revoked;
 }

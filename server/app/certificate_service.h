@@ -32,8 +32,10 @@ class CertificateService {
   const Clock& clock_;
 };
 
-// The event payload announcing a revocation; instance deletion records the same.
-std::string RevocationEventJson(const ca::CertificateRecord& record);
 inline constexpr std::string_view kCertificateRevokedEvent = "certificate.revoked";
+inline constexpr std::string_view kAikInvalidatedEvent = "aik.invalidated";
+// Inside the revoking transaction: certificate.revoked, and for an AIK's certificate
+// also aik.invalidated, since no quote by that key verifies from now on.
+Status RecordRevocationEvents(EventLog& events, const ca::CertificateRecord& revoked);
 
 }  // namespace vtpmd::app

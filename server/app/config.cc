@@ -110,6 +110,41 @@ Status SetOption(std::string_view key, std::string_view value, Config& config) {
   } else if (key == "access-log") {
     if (value != "true" && value != "false") return InvalidArgument("access-log: expected true or false");
     config.access_log = value == "true";
+  } else if (key == "webhook-allow-loopback" || key == "webhook-allow-http-loopback") {
+    if (value != "true" && value != "false") return InvalidArgument(std::string(key) + ": expected true or false");
+    (key == "webhook-allow-loopback" ? config.webhook_allow_loopback : config.webhook_allow_http_loopback) =
+        value == "true";
+  } else if (key == "webhook-allowed-networks") {
+    config.webhook_allowed_networks = SplitCommaList(value);
+  } else if (key == "webhook-ca-file") {
+    config.webhook_ca_file = std::string(value);
+  } else if (key == "webhook-timeout-ms") {
+    VTPMD_ASSIGN_OR_RETURN(auto ms, ParseInteger<int>(value, key, 100, 120000));
+    config.webhook_timeout = std::chrono::milliseconds(ms);
+  } else if (key == "webhook-retry-first-ms") {
+    VTPMD_ASSIGN_OR_RETURN(auto ms, ParseInteger<int>(value, key, 10, 3600 * 1000));
+    config.webhook_retry_first = std::chrono::milliseconds(ms);
+  } else if (key == "webhook-retry-max-ms") {
+    VTPMD_ASSIGN_OR_RETURN(auto ms, ParseInteger<int>(value, key, 10, 24 * 3600 * 1000));
+    config.webhook_retry_max = std::chrono::milliseconds(ms);
+  } else if (key == "webhook-retry-horizon") {
+    VTPMD_ASSIGN_OR_RETURN(auto s, ParseInteger<int>(value, key, 1, 30 * 24 * 3600));
+    config.webhook_retry_horizon = std::chrono::seconds(s);
+  } else if (key == "webhook-disable-after-failures") {
+    VTPMD_ASSIGN_OR_RETURN(config.webhook_disable_after_failures,
+                           ParseInteger<std::int64_t>(value, key, 1, 1000000));
+  } else if (key == "webhook-threads") {
+    VTPMD_ASSIGN_OR_RETURN(config.webhook_threads, ParseInteger<unsigned>(value, key, 1, 64));
+  } else if (key == "webhook-secret-grace") {
+    VTPMD_ASSIGN_OR_RETURN(auto s, ParseInteger<int>(value, key, 0, 30 * 24 * 3600));
+    config.webhook_secret_grace = std::chrono::seconds(s);
+  } else if (key == "stream-heartbeat-ms") {
+    VTPMD_ASSIGN_OR_RETURN(auto ms, ParseInteger<int>(value, key, 10, 3600 * 1000));
+    config.stream_heartbeat = std::chrono::milliseconds(ms);
+  } else if (key == "stream-queue-bytes") {
+    VTPMD_ASSIGN_OR_RETURN(config.stream_queue_bytes, ParseInteger<std::size_t>(value, key, 1024, 64 * 1024 * 1024));
+  } else if (key == "max-streams") {
+    VTPMD_ASSIGN_OR_RETURN(config.max_streams, ParseInteger<std::size_t>(value, key, 1, 65536));
   } else if (key == "ready-file") {
     config.ready_file = std::string(value);
   } else {
@@ -176,6 +211,26 @@ Options (also accepted as keys of the JSON config file, without "--"):
   --header-limit BYTES      --body-limit BYTES   --read-timeout S   --idle-timeout S
   --max-pipelined N         --max-connections N  --access-log true|false
   --ready-file FILE         write {"url","port","admin_token_file"} once listening
+
+Event streams and webhook delivery (docs/notifications.md):
+  --stream-heartbeat-ms MS  comment line on an idle SSE stream every MS (default 15000)
+  --stream-queue-bytes N    bytes queued for one stream client before it is dropped (default 262144)
+  --max-streams N           concurrent SSE streams; beyond, 503 (default 256)
+  --webhook-allowed-networks CIDR,...
+                            private networks callbacks may reach (default: none; link-local,
+                            private, CGNAT and metadata addresses are refused)
+  --webhook-allow-loopback true|false       callbacks to loopback (default false)
+  --webhook-allow-http-loopback true|false  plain http to loopback callbacks (default false)
+  --webhook-ca-file PEM     CA bundle trusted for callbacks besides the system store
+  --webhook-timeout-ms MS   per delivery attempt (default 10000)
+  --webhook-retry-first-ms MS  --webhook-retry-max-ms MS
+                            backoff after the first failure, doubling up to the max
+                            (defaults 5000 and 3600000), with jitter
+  --webhook-retry-horizon S an event is retried until it is S seconds old (default 259200, 3 days)
+  --webhook-disable-after-failures N
+                            a subscription is disabled after N consecutive failures (default 100)
+  --webhook-threads N       delivery I/O threads (default 1)
+  --webhook-secret-grace S  a rotated-out secret still signs for S seconds (default 86400)
 )";
 }
 

@@ -48,6 +48,23 @@ struct Config {
   std::size_t max_pipelined = 8;
   std::size_t max_connections = 4096;
   bool access_log = true;
+  // Webhook delivery (docs/notifications.md). Callbacks may not reach loopback or
+  // private networks unless allowed here; http only to loopback, and only when allowed.
+  bool webhook_allow_loopback = false;
+  bool webhook_allow_http_loopback = false;
+  std::vector<std::string> webhook_allowed_networks;  // CIDRs
+  std::optional<std::filesystem::path> webhook_ca_file;  // trusted besides the system store
+  std::chrono::milliseconds webhook_timeout{10000};
+  std::chrono::milliseconds webhook_retry_first{5000};
+  std::chrono::milliseconds webhook_retry_max{3600 * 1000};
+  std::chrono::seconds webhook_retry_horizon{3 * 24 * 3600};
+  std::int64_t webhook_disable_after_failures = 100;
+  unsigned webhook_threads = 1;
+  std::chrono::seconds webhook_secret_grace{24 * 3600};
+  // Live event streams (GET /v1/events/stream).
+  std::chrono::milliseconds stream_heartbeat{15000};
+  std::size_t stream_queue_bytes = 256 * 1024;
+  std::size_t max_streams = 256;
   // Written once the server listens: {"url": ..., "port": ..., "admin_token_file": ...}.
   std::optional<std::filesystem::path> ready_file;
 };

@@ -46,7 +46,8 @@ Result<std::unique_ptr<EnrollmentService>> EnrollmentService::Create(
                             std::string_view kind) -> Status {
     boost::json::object data{{"serial", serial}, {"kind", kind}, {"issuer", "privacy-ca"}};
     if (!instance_id.empty()) data["instance_id"] = instance_id;
-    return events.Record("certificate.issued", "certificates/" + std::string(serial), boost::json::serialize(data));
+    return events.Record("certificate.issued", "certificates/" + std::string(serial), boost::json::serialize(data),
+                         EventScope{std::string(instance_id), {}});
   };
   service->enrollment_ = std::make_unique<ca::AikEnrollment>(store, *privacy_ca, nullptr, service->verifier_, policy,
                                                              clock, rng, std::move(announce));

@@ -1,5 +1,6 @@
 #include "server/app/event_log.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/bytes.h"
@@ -28,12 +29,24 @@ bool EventTypeMatches(const std::vector<std::string>& patterns, std::string_view
   return false;
 }
 
+bool EventSelected(const std::vector<std::string>& types, const std::vector<std::string>& vm_ids,
+                   const std::vector<std::string>& instance_ids, const Event& event) {
+  const auto among = [](const std::vector<std::string>& items, const std::string& item) {
+    return items.empty() || std::find(items.begin(), items.end(), item) != items.end();
+  };
+  return EventTypeMatches(types, event.type) && among(vm_ids, event.scope.vm_id) &&
+         among(instance_ids, event.scope.instance_id);
+}
+
 Status EventLog::Record(std::string_view type, std::string_view subject, std::string_view data_json,
                         const EventScope& scope) {
   VTPMD_ASSIGN_OR_RETURN(Bytes id, rng_.Generate(16));
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
-  VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare("INSERT INTO events(id, type, subject, data_json, created_at, "
-                                                     "instance_id, vm_id) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+  // An event that names only its instance gets the instance's VM from the store, so
+  // VM filters select it too.
+  VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
+      "INSERT INTO events(id, type, subject, data_json, created_at, instance_id, vm_id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, (SELECT vm_id FROM instances WHERE id = ?6)))"));
   insert.Bind(1, HexEncode(id)).Bind(2, type).Bind(3, subject).Bind(4, data_json).Bind(5, std::int64_t{now});
   if (!scope.instance_id.empty()) insert.Bind(6, scope.instance_id);
   if (!scope.vm_id.empty()) insert.Bind(7, scope.vm_id);

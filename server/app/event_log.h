@@ -69,5 +69,8 @@ class EventLog {
 
 // True when `type` is one of `patterns` (exact names, "prefix.*", or "*").
 bool EventTypeMatches(const std::vector<std::string>& patterns, std::string_view type);
+// A subscription's selection: its type patterns, and when not empty, its VMs and instances.
+bool EventSelected(const std::vector<std::string>& types, const std::vector<std::string>& vm_ids,
+                   const std::vector<std::string>& instance_ids, const Event& event);
 
 }  // namespace vtpmd::app

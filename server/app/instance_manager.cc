@@ -139,9 +139,23 @@ Result<SecretBytes> InstanceManager::StateKey(const InstanceRecord& record) cons
   return key;
 }
 
+Status InstanceManager::RecordEventInTransaction(std::string_view type, const std::string& id, std::string_view detail) {
+  Result<InstanceRecord> record = records_.Get(id);
+  const std::string vm_id = record.ok() ? record->vm_id : std::string();
+  return events_.Record(type, "instances/" + id, InstanceEventJson(id, detail), EventScope{id, vm_id});
+}
+
 void InstanceManager::RecordEvent(std::string_view type, const std::string& id, std::string_view detail) {
-  Status recorded = events_.Record(type, "instances/" + id, InstanceEventJson(id, detail));
+  Status recorded = store_.Transaction([&] { return RecordEventInTransaction(type, id, detail); });
   if (!recorded.ok()) Log(LogLevel::kError, "cannot record event " + std::string(type) + ": " + recorded.error().message());
+}
+
+Status InstanceManager::SetStatusWithEvent(std::string_view id, InstanceStatus status, std::string_view detail,
+                                           std::string_view event_type) {
+  return store_.Transaction([&]() -> Status {
+    VTPMD_RETURN_IF_ERROR(records_.SetStatus(id, status, detail));
+    return RecordEventInTransaction(event_type, std::string(id), detail);
+  });
 }
 
 Result<InstanceRecord> InstanceManager::Create(const api::CreateInstanceRequest& request) {
@@ -163,9 +177,11 @@ Result<InstanceRecord> InstanceManager::Create(const api::CreateInstanceRequest&
   VTPMD_ASSIGN_OR_RETURN(SecretBytes state_key, rng_.GenerateSecret(kStateKeyBytes));
   VTPMD_ASSIGN_OR_RETURN(record.state_key_sealed,
                          AesGcmSeal(data_key_, state_key.view(), AsBytes(StateKeyAad(record.id)), rng_));
-  Status inserted = records_.Insert(record);
+  Status inserted = store_.Transaction([&]() -> Status {
+    VTPMD_RETURN_IF_ERROR(records_.Insert(record));
+    return RecordEventInTransaction("instance.created", record.id, {});
+  });
   if (!inserted.ok()) return WithDiskSpace(std::move(inserted).error());
-  RecordEvent("instance.created", record.id);
   Enqueue([this, id = record.id] { Provision(id); });
   return record;
 }
@@ -198,13 +214,12 @@ void InstanceManager::ApplyLiveStatus(InstanceRecord& record) const {
 }
 
 void InstanceManager::MarkFailed(const std::string& id, const std::string& detail) {
-  Status recorded = records_.SetStatus(id, InstanceStatus::kFailed, detail);
+  Status recorded = SetStatusWithEvent(id, InstanceStatus::kFailed, detail, "instance.failed");
   if (!recorded.ok() && recorded.error().code() != ErrorCode::kNotFound) {
     Log(LogLevel::kError, "instance " + id + ": cannot record its failure: " + recorded.error().message());
     std::lock_guard lock(unrecorded_mu_);
     unrecorded_failures_[id] = detail;
   }
-  RecordEvent("instance.failed", id, detail);
 }
 
 void InstanceManager::ForgetUnrecordedFailure(std::string_view id) {
@@ -323,13 +338,13 @@ void InstanceManager::Provision(const std::string& id) {
   Status done = [&]() -> Status {
     VTPMD_ASSIGN_OR_RETURN(std::shared_ptr<vtpm::VtpmInstance> instance, StartVtpm(*record));
     VTPMD_ASSIGN_OR_RETURN(auto keys, Manufacture(*record, *instance));
-    VTPMD_RETURN_IF_ERROR(records_.CompleteProvisioning(id, keys));
+    VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
+      VTPMD_RETURN_IF_ERROR(records_.CompleteProvisioning(id, keys));
+      return RecordEventInTransaction("instance.started", id, {});
+    }));
     return Launch(*record, std::move(instance));
   }();
-  if (done.ok()) {
-    RecordEvent("instance.started", id);
-    return;
-  }
+  if (done.ok()) return;
   const Error failure = WithDiskSpace(std::move(done).error());
   Log(LogLevel::kError, "instance " + id + " could not be manufactured: " + failure.message());
   (void)StopLive(id);
@@ -392,14 +407,13 @@ Status InstanceManager::StartInstance(std::string_view id) {
   }
   Status launched = Launch(record);
   if (!launched.ok()) return WithDiskSpace(std::move(launched).error());
-  Status recorded = records_.SetStatus(id, InstanceStatus::kRunning, "");
+  Status recorded = SetStatusWithEvent(id, InstanceStatus::kRunning, "", "instance.started");
   if (!recorded.ok()) {
     // Running while recorded as stopped, it would not come back after a restart,
     // and the next start would find its swtpm in the way.
     (void)StopLive(id);
     return WithDiskSpace(std::move(recorded).error());
   }
-  RecordEvent("instance.started", record.id);
   return Ok();
 }
 
@@ -411,9 +425,8 @@ Status InstanceManager::StopInstance(std::string_view id) {
   if (record.status != InstanceStatus::kRunning && record.status != InstanceStatus::kStarting) return Ok();
   // Recorded first: when the store refuses (a full disk), the TPM keeps running as
   // recorded instead of being down while the record says "running".
-  Status recorded = records_.SetStatus(id, InstanceStatus::kStopped, "");
+  Status recorded = SetStatusWithEvent(id, InstanceStatus::kStopped, "", "instance.stopped");
   if (!recorded.ok()) return WithDiskSpace(std::move(recorded).error());
-  RecordEvent("instance.stopped", record.id);
   return StopLive(id);
 }
 
@@ -431,10 +444,10 @@ Status InstanceManager::Delete(std::string_view id) {
     VTPMD_ASSIGN_OR_RETURN(std::vector<ca::CertificateRecord> revoked,
                            ca::RevokeInstanceCertificates(store_, record.id, ca::RevocationReason::kCessationOfOperation,
                                                           clock_.Now()));
-    VTPMD_RETURN_IF_ERROR(events_.Record("instance.deleted", "instances/" + record.id, InstanceEventJson(record.id)));
+    VTPMD_RETURN_IF_ERROR(events_.Record("instance.deleted", "instances/" + record.id, InstanceEventJson(record.id),
+                                         EventScope{record.id, record.vm_id}));
     for (const ca::CertificateRecord& certificate : revoked) {
-      VTPMD_RETURN_IF_ERROR(events_.Record(kCertificateRevokedEvent, "certificates/" + certificate.serial,
-                                           RevocationEventJson(certificate)));
+      VTPMD_RETURN_IF_ERROR(RecordRevocationEvents(events_, certificate));
     }
     return Ok();
   });

@@ -99,7 +99,12 @@ class InstanceManager {
   std::filesystem::path InstanceDir(std::string_view id) const;
   // The VM's own directory: 0700 and owned by the binding uid when there is one.
   Status PrepareAttachDir(const InstanceRecord& record) const;
+  // An event that stands alone (a crash the supervisor saw) commits on its own.
   void RecordEvent(std::string_view type, const std::string& id, std::string_view detail = {});
+  // Inside a transaction: the event joins the change it describes.
+  Status RecordEventInTransaction(std::string_view type, const std::string& id, std::string_view detail);
+  Status SetStatusWithEvent(std::string_view id, InstanceStatus status, std::string_view detail,
+                            std::string_view event_type);
 
   Options options_;
   Store& store_;

@@ -61,24 +61,22 @@ std::string_view InstanceStatusName(InstanceStatus status) {
 }
 
 Status InstanceRecords::Insert(const InstanceRecord& record) {
-  return store_.Transaction([&]() -> Status {
-    VTPMD_ASSIGN_OR_RETURN(auto existing, store_.Prepare("SELECT id FROM instances WHERE vm_id = ?"));
-    existing.Bind(1, record.vm_id);
-    VTPMD_ASSIGN_OR_RETURN(bool taken, existing.Step());
-    if (taken) return AlreadyExists("VM " + record.vm_id + " already has a vTPM: instance " + existing.Text(0));
-    VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
-        "INSERT INTO instances(id, vm_id, label, certification_method, ek_algorithms, status, status_detail, "
-        "binding_uid, state_key_sealed, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    insert.Bind(1, record.id).Bind(2, record.vm_id).Bind(3, record.label).Bind(4, record.certification_method)
-        .Bind(5, JoinComma(record.ek_algorithms)).Bind(6, InstanceStatusName(record.status))
-        .Bind(7, record.status_detail).Bind(9, ByteView(record.state_key_sealed)).Bind(10, record.created_at);
-    if (record.binding_uid) {
-      insert.Bind(8, static_cast<std::int64_t>(*record.binding_uid));
-    } else {
-      insert.BindNull(8);
-    }
-    return insert.Run();
-  });
+  VTPMD_ASSIGN_OR_RETURN(auto existing, store_.Prepare("SELECT id FROM instances WHERE vm_id = ?"));
+  existing.Bind(1, record.vm_id);
+  VTPMD_ASSIGN_OR_RETURN(bool taken, existing.Step());
+  if (taken) return AlreadyExists("VM " + record.vm_id + " already has a vTPM: instance " + existing.Text(0));
+  VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
+      "INSERT INTO instances(id, vm_id, label, certification_method, ek_algorithms, status, status_detail, "
+      "binding_uid, state_key_sealed, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, record.id).Bind(2, record.vm_id).Bind(3, record.label).Bind(4, record.certification_method)
+      .Bind(5, JoinComma(record.ek_algorithms)).Bind(6, InstanceStatusName(record.status))
+      .Bind(7, record.status_detail).Bind(9, ByteView(record.state_key_sealed)).Bind(10, record.created_at);
+  if (record.binding_uid) {
+    insert.Bind(8, static_cast<std::int64_t>(*record.binding_uid));
+  } else {
+    insert.BindNull(8);
+  }
+  return insert.Run();
 }
 
 Result<std::vector<EndorsementKeyRecord>> InstanceRecords::EndorsementKeys(std::string_view id) const {
@@ -136,19 +134,17 @@ Status InstanceRecords::SetStatus(std::string_view id, InstanceStatus status, st
 }
 
 Status InstanceRecords::CompleteProvisioning(std::string_view id, const std::vector<EndorsementKeyRecord>& keys) {
-  return store_.Transaction([&]() -> Status {
-    VTPMD_ASSIGN_OR_RETURN(auto clear, store_.Prepare("DELETE FROM instance_endorsement_keys WHERE instance_id = ?"));
-    VTPMD_RETURN_IF_ERROR(clear.Bind(1, id).Run());
-    for (const EndorsementKeyRecord& key : keys) {
-      VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
-          "INSERT INTO instance_endorsement_keys(instance_id, algorithm, handle, nv_index, public_area, name, "
-          "certificate_serial) VALUES(?, ?, ?, ?, ?, ?, ?)"));
-      VTPMD_RETURN_IF_ERROR(insert.Bind(1, id).Bind(2, key.algorithm).Bind(3, std::int64_t{key.handle})
-                                .Bind(4, std::int64_t{key.nv_index}).Bind(5, ByteView(key.public_area))
-                                .Bind(6, ByteView(key.name)).Bind(7, key.certificate_serial).Run());
-    }
-    return SetStatus(id, InstanceStatus::kRunning, "");
-  });
+  VTPMD_ASSIGN_OR_RETURN(auto clear, store_.Prepare("DELETE FROM instance_endorsement_keys WHERE instance_id = ?"));
+  VTPMD_RETURN_IF_ERROR(clear.Bind(1, id).Run());
+  for (const EndorsementKeyRecord& key : keys) {
+    VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
+        "INSERT INTO instance_endorsement_keys(instance_id, algorithm, handle, nv_index, public_area, name, "
+        "certificate_serial) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+    VTPMD_RETURN_IF_ERROR(insert.Bind(1, id).Bind(2, key.algorithm).Bind(3, std::int64_t{key.handle})
+                              .Bind(4, std::int64_t{key.nv_index}).Bind(5, ByteView(key.public_area))
+                              .Bind(6, ByteView(key.name)).Bind(7, key.certificate_serial).Run());
+  }
+  return SetStatus(id, InstanceStatus::kRunning, "");
 }
 
 Status InstanceRecords::Delete(std::string_view id) {

@@ -47,6 +47,7 @@ class InstanceRecords {
  public:
   explicit InstanceRecords(Store& store) : store_(store) {}
 
+  // Writers run inside the caller's transaction, which also records the change's event.
   // AlreadyExists, naming the existing instance, when the VM already has a vTPM.
   Status Insert(const InstanceRecord& record);
   Result<InstanceRecord> Get(std::string_view id) const;  // NotFound if absent

@@ -94,10 +94,24 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Connect(ClientSettings settings) {
   return std::unique_ptr<ApiClient>(new ApiClient(std::move(*client), std::move(settings.token)));
 }
 
+http::HeaderList ApiClient::WithToken(http::HeaderList headers) const {
+  if (token_) headers.emplace_back("Authorization", "Bearer " + std::string(AsChars(token_->view())));
+  return headers;
+}
+
+Status ApiClient::Stream(std::string_view target, const http::HeaderList& headers,
+                         const std::function<bool(std::string_view)>& on_chunk) {
+  http::HeaderList with_token = WithToken(headers);
+  auto response = client_->SendStreaming("GET", target, with_token, "", on_chunk);
+  for (auto& [name, value] : with_token) OPENSSL_cleanse(value.data(), value.size());
+  if (!response.ok()) return Unavailable(response.error().message());
+  if (response->status < 200 || response->status >= 300) return ErrorFromProblem(*response);
+  return Ok();
+}
+
 Result<boost::json::value> ApiClient::Call(std::string_view method, std::string_view target,
                                            const std::optional<boost::json::value>& body) {
-  http::HeaderList headers;
-  if (token_) headers.emplace_back("Authorization", "Bearer " + std::string(AsChars(token_->view())));
+  http::HeaderList headers = WithToken({});
   std::string payload;
   if (body) {
     headers.emplace_back("Content-Type", "application/json");

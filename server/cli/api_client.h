@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,9 +41,17 @@ class ApiClient {
   Result<boost::json::value> Call(std::string_view method, std::string_view target,
                                   const std::optional<boost::json::value>& body = std::nullopt);
 
+  // GETs a streamed answer (Server-Sent Events): its 2xx body goes to `on_chunk` as
+  // it arrives, until the server ends it or `on_chunk` returns false. A problem is an
+  // Error as in Call(); a connection that fails or drops is kUnavailable.
+  Status Stream(std::string_view target, const http::HeaderList& headers,
+                const std::function<bool(std::string_view)>& on_chunk);
+
  private:
   ApiClient(std::unique_ptr<http::HttpsClient> client, std::optional<SecretBytes> token)
       : client_(std::move(client)), token_(std::move(token)) {}
+
+  http::HeaderList WithToken(http::HeaderList headers) const;
 
   std::unique_ptr<http::HttpsClient> client_;
   std::optional<SecretBytes> token_;

@@ -22,8 +22,10 @@
 #include "policy/reference_policy.h"
 #include "server/cli/api_client.h"
 #include "server/cli/attestation_commands.h"
+#include "server/cli/event_commands.h"
 #include "server/cli/event_log_json.h"
 #include "server/cli/quote_files.h"
+#include "server/cli/subscription_commands.h"
 
 namespace vtpmd::cli {
 namespace {
@@ -56,6 +58,24 @@ Commands:
                                            (exit 1 when contraindicated)
   attestation show ID | list [--instance ID] [--status S]
                                            stored attestation results
+  events list [--after SEQ] [--types PATTERNS] [--limit N]
+                                           a page of the event log, oldest first; PATTERNS are
+                                           comma-separated types or prefixes (instance.*,policy.deleted)
+  events tail [--after SEQ] [--types PATTERNS]
+                                           follow events live, one JSON line each, until interrupted;
+                                           reconnects after a dropped connection without gaps
+  events redeliver EVENT_ID [--subscription ID]
+                                           send an event again (same webhook-id) to every subscription
+                                           that selects it, or to the one named
+  subscription create --url URL --types PATTERNS [--vms UUID,...] [--instances UUID,...]
+                                           a webhook subscription; prints it, then its signing secret
+                                           (whsec_..., shown only once)
+  subscription list | show ID | delete ID  show also prints how far delivery has got
+  subscription pause ID | resume ID        hold deliveries back, or send what is owed and go on
+  subscription rotate ID                   a new signing secret (shown only once); the old one still
+                                           signs for a grace period
+  subscription deliveries ID [--limit N] [--before SEQ]
+                                           delivery attempts, newest first, one line each
   eventlog show FILE                       offline: every event of a TCG firmware event log, as JSON
   eventlog replay FILE                     offline: the PCR values the log's events extend to, per bank
 
@@ -197,6 +217,16 @@ class Commands {
         {{"policy", "delete"}, 1, &Commands::PolicyDelete},
         {{"attest"}, 0, &Commands::AttestInstance},             {{"attestation", "show"}, 1, &Commands::AttestationShow},
         {{"attestation", "list"}, 0, &Commands::AttestationList},
+        {{"events", "list"}, 0, &Commands::EventsList},         {{"events", "tail"}, 0, &Commands::EventsTail},
+        {{"events", "redeliver"}, 1, &Commands::EventsRedeliver},
+        {{"subscription", "create"}, 0, &Commands::SubscriptionCreate},
+        {{"subscription", "list"}, 0, &Commands::SubscriptionList},
+        {{"subscription", "show"}, 1, &Commands::SubscriptionShow},
+        {{"subscription", "pause"}, 1, &Commands::SubscriptionPause},
+        {{"subscription", "resume"}, 1, &Commands::SubscriptionResume},
+        {{"subscription", "delete"}, 1, &Commands::SubscriptionDelete},
+        {{"subscription", "rotate"}, 1, &Commands::SubscriptionRotate},
+        {{"subscription", "deliveries"}, 1, &Commands::SubscriptionDeliveries},
     };
     for (const Spec& spec : kSpecs) {
       if (NamesCommand(words, spec.words, spec.arguments)) return &spec;
@@ -362,16 +392,7 @@ class Commands {
     if (!vm) return InvalidArgument("instance create needs --vm UUID");
     boost::json::object request{{"vm_id", *vm}};
     if (auto label = Flag("label")) request["label"] = *label;
-    if (auto eks = Flag("ek")) {
-      boost::json::array algorithms;
-      std::string_view rest = *eks;
-      while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        algorithms.push_back(boost::json::string(rest.substr(0, comma)));
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      }
-      request["ek_algorithms"] = std::move(algorithms);
-    }
+    if (auto eks = Flag("ek")) request["ek_algorithms"] = CommaSeparated(*eks);
     if (auto uid = Flag("binding-uid")) {
       char* end = nullptr;
       const long long value = std::strtoll(uid->c_str(), &end, 10);
@@ -513,6 +534,83 @@ class Commands {
                   << Str(a, "subject") << " " << Str(a, "instance_id") << "\n";
       }
     });
+    return Ok();
+  }
+
+  EventFilter EventsFilter() const { return {Flag("after"), Flag("types")}; }
+
+  Status EventsList() {
+    VTPMD_ASSIGN_OR_RETURN(auto page, ListEvents(api_, EventsFilter(), Flag("limit")));
+    Print(page, [&] { std::cout << EventPageText(page); });
+    return Ok();
+  }
+
+  // Event lines are JSON already, with or without --json.
+  Status EventsTail() { return TailEvents(api_, EventsFilter(), std::cout); }
+
+  Status EventsRedeliver() {
+    const std::string& event_id = inv_.words[2];
+    VTPMD_ASSIGN_OR_RETURN(std::string target, RedeliverTarget(event_id));
+    VTPMD_ASSIGN_OR_RETURN(boost::json::object request, RedeliverRequest(Flag("subscription")));
+    VTPMD_ASSIGN_OR_RETURN(auto answer, api_.Call("POST", target, boost::json::value(std::move(request))));
+    Print(answer, [&] { std::cout << RedeliveredText(event_id, answer); });
+    return Ok();
+  }
+
+  Status SubscriptionCreate() {
+    auto url = Flag("url");
+    auto types = Flag("types");
+    if (!url || !types) return InvalidArgument("subscription create needs --url URL and --types PATTERNS");
+    VTPMD_ASSIGN_OR_RETURN(boost::json::object request,
+                           SubscriptionCreateRequest(*url, *types, Flag("vms"), Flag("instances")));
+    VTPMD_ASSIGN_OR_RETURN(auto created, api_.Call("POST", "/v1/subscriptions", boost::json::value(std::move(request))));
+    Print(created, [&] { PrintSubscriptionSecret(created, "created"); });
+    return Ok();
+  }
+
+  Status SubscriptionList() {
+    VTPMD_ASSIGN_OR_RETURN(auto list, api_.Call("GET", "/v1/subscriptions"));
+    Print(list, [&] {
+      for (const auto& subscription : Arr(list, "subscriptions")) std::cout << SubscriptionLine(subscription);
+    });
+    return Ok();
+  }
+
+  Status SubscriptionShow() {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, SubscriptionPath(inv_.words[2]));
+    VTPMD_ASSIGN_OR_RETURN(auto subscription, api_.Call("GET", target));
+    Print(subscription, [&] { std::cout << SubscriptionDetailText(subscription); });
+    return Ok();
+  }
+
+  Status SubscriptionPause() { return SubscriptionSetState("paused"); }
+  Status SubscriptionResume() { return SubscriptionSetState("active"); }
+  Status SubscriptionSetState(std::string_view state) {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, SubscriptionPath(inv_.words[2]));
+    VTPMD_ASSIGN_OR_RETURN(auto subscription,
+                           api_.Call("PATCH", target, boost::json::value(boost::json::object{{"state", state}})));
+    Print(subscription, [&] { std::cout << SubscriptionLine(subscription); });
+    return Ok();
+  }
+
+  Status SubscriptionDelete() {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, SubscriptionPath(inv_.words[2]));
+    VTPMD_ASSIGN_OR_RETURN(auto answer, api_.Call("DELETE", target));
+    Print(answer, [&] { std::cout << "deleted " << inv_.words[2] << "\n"; });
+    return Ok();
+  }
+
+  Status SubscriptionRotate() {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, SubscriptionPath(inv_.words[2]));
+    VTPMD_ASSIGN_OR_RETURN(auto rotated, api_.Call("POST", target + "/rotate-secret"));
+    Print(rotated, [&] { PrintSubscriptionSecret(rotated, "rotated"); });
+    return Ok();
+  }
+
+  Status SubscriptionDeliveries() {
+    VTPMD_ASSIGN_OR_RETURN(std::string target, DeliveriesTarget(inv_.words[2], Flag("before"), Flag("limit")));
+    VTPMD_ASSIGN_OR_RETURN(auto page, api_.Call("GET", target));
+    Print(page, [&] { std::cout << DeliveriesText(page); });
     return Ok();
   }
 

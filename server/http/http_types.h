@@ -3,6 +3,7 @@
 // these, so nothing outside the transport .cc files includes Beast or Asio.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,8 @@
 #include <vector>
 
 namespace vtpmd::http {
+
+class ResponseStream;
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -36,6 +39,10 @@ struct HttpResponse {
   std::string content_type;
   std::string body;
   HeaderList headers;
+  // Set for a streamed answer (server/http/response_stream.h): `body` is not sent;
+  // the stream's bytes are, after a head without Content-Length, and the connection
+  // ends with the stream. Requests pipelined behind it are not answered.
+  std::shared_ptr<ResponseStream> stream;
   // The route pattern that produced this response, filled in by the Router so the
   // transport can label metrics and log lines without knowing about routing.
   // Points into storage that outlives the server (route patterns or constants).

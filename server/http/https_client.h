@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,13 @@ class HttpsClient {
   // Any status is a successful Send; errors are transport failures only.
   Result<HttpResponse> Send(std::string_view method, std::string_view target, const HeaderList& headers,
                             std::string_view body);
+
+  // For a streamed answer (Server-Sent Events): a 2xx body goes to `on_chunk` as its
+  // bytes arrive, until the body ends or `on_chunk` returns false, and the returned
+  // response has an empty body; any other status is read whole, as Send() does. A
+  // transport failure mid-body is an error. The connection is not reused afterwards.
+  Result<HttpResponse> SendStreaming(std::string_view method, std::string_view target, const HeaderList& headers,
+                                     std::string_view body, const std::function<bool(std::string_view)>& on_chunk);
 
  private:
   class Impl;

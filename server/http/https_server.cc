@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -20,6 +21,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <deque>
@@ -32,6 +34,7 @@
 #include "core/openssl.h"
 #include "server/http/problem.h"
 #include "server/http/request_id.h"
+#include "server/http/response_stream.h"
 
 namespace vtpmd::http {
 
@@ -148,7 +151,17 @@ class Session : public std::enable_shared_from_this<Session> {
           std::string peer)
       : server_(server), id_(id), stream_(std::move(socket), ssl_ctx), peer_(std::move(peer)) {}
 
-  ~Session() { server_.OnSessionClosed(id_); }
+  ~Session() {
+    if (streaming_) {
+      streaming_->Detach();
+      if (Metrics* metrics = server_.metrics()) metrics->StreamClosed();
+    }
+    // A producer stops only when told, including one whose stream never started.
+    for (auto& entry : queue_) {
+      if (entry && entry->stream) entry->stream->Close(ResponseStream::Closure::kClientGone);
+    }
+    server_.OnSessionClosed(id_);
+  }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Handshake(); });
@@ -160,6 +173,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   using Response = bhttp::response<bhttp::string_body>;
+  struct Outgoing {
+    Response message;
+    std::shared_ptr<ResponseStream> stream;  // set: `message` is only the head
+  };
 
   // What the access log and metrics need from a request once its answer is ready.
   struct Exchange {
@@ -203,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec, std::size_t) {
     reading_ = false;
+    if (streaming_) return OnPeerRead(ec, 0);
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return OnRequest();
     tcp().expires_after(server_.limits().read_timeout);
@@ -212,6 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnBody(beast::error_code ec, std::size_t) {
     reading_ = false;
+    if (streaming_) return OnPeerRead(ec, 0);
     if (ec) return OnReadError(ec);
     OnRequest();
   }
@@ -291,25 +310,109 @@ class Session : public std::enable_shared_from_this<Session> {
                   .user_agent = exchange.user_agent});
     }
 
-    Response& out = queue_[sequence - front_sequence_].emplace();
+    Outgoing& outgoing = queue_[sequence - front_sequence_].emplace();
+    Response& out = outgoing.message;
     out.version(11);
     out.result(response.status);
     out.set(bhttp::field::server, "vtpmd");
     out.set("X-Request-Id", exchange.request_id);
     if (!response.content_type.empty()) out.set(bhttp::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) out.insert(name, value);
-    out.keep_alive(exchange.keep_alive);
-    out.body() = std::move(response.body);
-    out.prepare_payload();
+    if (response.stream) {
+      // The body runs until the connection ends, so nothing can follow it.
+      close_after_queue_ = true;
+      out.set(bhttp::field::cache_control, "no-store");
+      out.keep_alive(false);
+      outgoing.stream = std::move(response.stream);
+      if (draining_) outgoing.stream->Close(ResponseStream::Closure::kServerClosing);
+    } else {
+      out.keep_alive(exchange.keep_alive);
+      out.body() = std::move(response.body);
+      out.prepare_payload();
+    }
     Write();
   }
 
   // Responses leave in request order: a later answer waits for the ones before it.
   void Write() {
     if (writing_ || queue_.empty() || !queue_.front()) return;
+    if (queue_.front()->stream) return StartStream();
     writing_ = true;
     tcp().expires_after(server_.limits().write_timeout);
-    bhttp::async_write(stream_, *queue_.front(), beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    bhttp::async_write(stream_, queue_.front()->message,
+                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  // Streamed responses. The head goes out first; then each wake of the stream
+  // writes what the producer queued, one write at a time. A read stays pending the
+  // whole time, without a deadline, so that a client hanging up is noticed at once
+  // rather than at the next write; what it reads is discarded.
+  void StartStream() {
+    streaming_ = queue_.front()->stream;
+    if (Metrics* metrics = server_.metrics()) metrics->StreamOpened();
+    streaming_->Attach([weak = weak_from_this(), executor = stream_.get_executor()] {
+      if (auto self = weak.lock()) asio::post(executor, [self] { self->PumpStream(); });
+    });
+    // A request read still pending (an answer that came late) would time out and
+    // take the connection with it; its completion starts the watch instead.
+    if (reading_) tcp().socket().cancel();
+    writing_ = true;
+    tcp().expires_after(server_.limits().write_timeout);
+    bhttp::async_write(stream_, queue_.front()->message,
+                       beast::bind_front_handler(&Session::OnStreamWritten, shared_from_this()));
+    if (!reading_) WatchPeer();
+  }
+
+  void WatchPeer() {
+    if (watching_ || shutting_down_) return;
+    watching_ = true;
+    tcp().expires_never();  // the read's deadline only: a write is pending or about to be
+    stream_.async_read_some(asio::buffer(discard_), beast::bind_front_handler(&Session::OnPeerRead, shared_from_this()));
+  }
+
+  void OnPeerRead(beast::error_code ec, std::size_t) {
+    watching_ = false;
+    if (!ec && !streaming_->closed()) return WatchPeer();
+    if (ec && ec != asio::error::operation_aborted) streaming_->Close(ResponseStream::Closure::kClientGone);
+    PumpStream();
+  }
+
+  void PumpStream() {
+    if (shutting_down_) return;
+    const ResponseStream::Closure closure = streaming_->closure();
+    if (closure == ResponseStream::Closure::kOverflow || closure == ResponseStream::Closure::kClientGone) {
+      tcp().close();  // at once, even with a write stuck on a client that stopped reading
+      return;
+    }
+    if (writing_) return;  // OnStreamWritten pumps again
+    ResponseStream::Pending pending = streaming_->Take();
+    if (!pending.bytes.empty()) {
+      stream_chunk_ = std::move(pending.bytes);
+      writing_ = true;
+      tcp().expires_after(server_.limits().write_timeout);
+      asio::async_write(stream_, asio::buffer(stream_chunk_),
+                        beast::bind_front_handler(&Session::OnStreamWritten, shared_from_this()));
+      return;
+    }
+    if (pending.closure == ResponseStream::Closure::kOpen) return;
+    // Ended or drained: a graceful TLS close, once the pending read is out of the way.
+    if (watching_ || reading_) {
+      tcp().socket().cancel();
+      return;
+    }
+    Shutdown();
+  }
+
+  void OnStreamWritten(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    streaming_->Written(stream_chunk_.size());
+    stream_chunk_.clear();
+    if (ec) {
+      streaming_->Close(ResponseStream::Closure::kClientGone);
+      tcp().close();
+      return;
+    }
+    PumpStream();
   }
 
   void OnWrite(beast::error_code ec, std::size_t) {
@@ -335,6 +438,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnDrain() {
     draining_ = true;
+    for (auto& entry : queue_) {
+      if (entry && entry->stream) entry->stream->Close(ResponseStream::Closure::kServerClosing);
+    }
     if (!handshake_done_ || IdleBetweenRequests()) tcp().socket().cancel();
   }
 
@@ -353,7 +459,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   // One entry per request in order, empty until its handler answers; the front is
   // written once answered. front_sequence_ numbers the front entry.
-  std::deque<std::optional<Response>> queue_;
+  std::deque<std::optional<Outgoing>> queue_;
   std::uint64_t front_sequence_ = 0;
   std::uint64_t next_sequence_ = 0;
   std::uint64_t served_ = 0;
@@ -363,6 +469,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_queue_ = false;
   bool draining_ = false;
   bool shutting_down_ = false;
+  // The streamed response being written, once its head has gone out.
+  std::shared_ptr<ResponseStream> streaming_;
+  std::string stream_chunk_;  // the bytes of the write in flight
+  std::array<char, 512> discard_{};
+  bool watching_ = false;
 };
 
 }  // namespace

@@ -137,7 +137,7 @@ void Metrics::Record(std::string_view route, std::string_view method, unsigned s
 
 Status Metrics::RegisterGauge(std::string name, std::string help, std::function<double()> read) {
   if (!IsMetricName(name)) return InvalidArgument("invalid metric name: " + name);
-  if (name.starts_with("vtpmd_http_request")) return AlreadyExists("metric name reserved for HTTP metrics: " + name);
+  if (name.starts_with("vtpmd_http_")) return AlreadyExists("metric name reserved for HTTP metrics: " + name);
   std::lock_guard lock(gauges_mu_);
   for (const Gauge& gauge : gauges_) {
     if (gauge.name == name) return AlreadyExists("gauge already registered: " + name);
@@ -201,6 +201,11 @@ std::string Metrics::Render() const {
     AppendNanosAsSeconds(out, slot->sum_ns.load(std::memory_order_relaxed));
     out += "\nvtpmd_http_request_duration_seconds_count{" + label + "} " + std::to_string(cumulative) + '\n';
   }
+
+  out += "# HELP vtpmd_http_open_streams Streamed responses (Server-Sent Events) in progress.\n";
+  out += "# TYPE vtpmd_http_open_streams gauge\nvtpmd_http_open_streams ";
+  out += std::to_string(open_streams_.load(std::memory_order_relaxed));
+  out += '\n';
 
   std::lock_guard lock(gauges_mu_);
   for (const Gauge& gauge : gauges_) {

@@ -29,6 +29,9 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   void Record(std::string_view route, std::string_view method, unsigned status, std::chrono::nanoseconds duration);
+  // Streamed responses (Server-Sent Events) in progress: vtpmd_http_open_streams.
+  void StreamOpened() { open_streams_.fetch_add(1, std::memory_order_relaxed); }
+  void StreamClosed() { open_streams_.fetch_sub(1, std::memory_order_relaxed); }
 
   // `read` is called at each scrape, possibly from any thread. Names follow the
   // Prometheus grammar; a name may be registered once.
@@ -49,6 +52,7 @@ class Metrics {
 
   std::array<std::atomic<RouteSlot*>, kRouteCapacity> routes_{};
   std::unique_ptr<RouteSlot> overflow_;  // routes beyond capacity share this label
+  std::atomic<std::int64_t> open_streams_{0};
 
   mutable std::mutex gauges_mu_;  // scrape and registration only, never per request
   std::vector<Gauge> gauges_;

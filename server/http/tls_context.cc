@@ -28,6 +28,19 @@ Result<ossl::BioPtr> MemoryBio(std::string_view pem) {
   return ossl::CheckPtr(ossl::BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))), "BIO_new_mem_buf");
 }
 
+Status AddTrustAnchors(SSL_CTX* ctx, std::string_view ca_pem) {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  VTPMD_ASSIGN_OR_RETURN(ossl::BioPtr bio, MemoryBio(ca_pem));
+  int added = 0;
+  while (ossl::X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
+    VTPMD_RETURN_IF_ERROR(ossl::Check(X509_STORE_add_cert(store, cert.get()), "X509_STORE_add_cert"));
+    ++added;
+  }
+  ERR_clear_error();
+  if (added == 0) return InvalidArgument("CA PEM holds no certificate");
+  return Ok();
+}
+
 }  // namespace
 
 Status ConfigureServerTls(SSL_CTX* ctx, const TlsIdentity& identity) {
@@ -62,15 +75,15 @@ Status ConfigureClientTls(SSL_CTX* ctx, std::string_view ca_pem, bool insecure) 
     return Ok();
   }
   if (ca_pem.empty()) return InvalidArgument("a trust anchor (CA PEM) is required unless insecure");
-  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
-  VTPMD_ASSIGN_OR_RETURN(ossl::BioPtr bio, MemoryBio(ca_pem));
-  int added = 0;
-  while (ossl::X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
-    VTPMD_RETURN_IF_ERROR(ossl::Check(X509_STORE_add_cert(store, cert.get()), "X509_STORE_add_cert"));
-    ++added;
-  }
-  ERR_clear_error();
-  if (added == 0) return InvalidArgument("CA PEM holds no certificate");
+  VTPMD_RETURN_IF_ERROR(AddTrustAnchors(ctx, ca_pem));
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  return Ok();
+}
+
+Status ConfigureSystemTrustClientTls(SSL_CTX* ctx, std::string_view extra_ca_pem) {
+  VTPMD_RETURN_IF_ERROR(ApplyCommonPolicy(ctx));
+  VTPMD_RETURN_IF_ERROR(ossl::Check(SSL_CTX_set_default_verify_paths(ctx), "SSL_CTX_set_default_verify_paths"));
+  if (!extra_ca_pem.empty()) VTPMD_RETURN_IF_ERROR(AddTrustAnchors(ctx, extra_ca_pem));
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   return Ok();
 }

@@ -23,6 +23,10 @@ Status ConfigureServerTls(SSL_CTX* ctx, const TlsIdentity& identity);
 // Trusts only `ca_pem` (unless `insecure`, for loopback benchmarks and tests).
 Status ConfigureClientTls(SSL_CTX* ctx, std::string_view ca_pem, bool insecure);
 
+// Trusts the system's default CA store plus `extra_ca_pem` (may be empty): for
+// peers anywhere on the Internet, such as webhook receivers.
+Status ConfigureSystemTrustClientTls(SSL_CTX* ctx, std::string_view extra_ca_pem);
+
 // Per connection: SNI for names, and the name or IP address the chain must match.
 Status SetExpectedPeer(SSL* ssl, const std::string& host);
 

@@ -11,7 +11,9 @@
 #include "server/api/enrollment_requests.h"
 #include "server/api/policy_requests.h"
 #include "server/api/query.h"
+#include "server/api/event_type_patterns.h"
 #include "server/api/requests.h"
+#include "server/api/subscription_requests.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   vtpmd::http::HttpRequest request;
@@ -27,6 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)vtpmd::api::ParsePolicyDocumentRequest(request);
   (void)vtpmd::api::ParseGuestAttestationRequest(request);
   (void)vtpmd::api::ParsePlatformAttestationRequest(request);
+  (void)vtpmd::api::ParseCreateSubscriptionRequest(request);
+  (void)vtpmd::api::ParseSubscriptionPatchRequest(request);
+  (void)vtpmd::api::ParseRedeliverRequest(request);
+  (void)vtpmd::api::ParseEventTypePatterns(request.body);
   (void)vtpmd::ca::PemCertificateDers(request.body);
   (void)vtpmd::api::ParseQuery(request.body);
   request.query = request.body;

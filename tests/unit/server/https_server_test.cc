@@ -16,10 +16,12 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <mutex>
 #include <thread>
 
 #include "server/http/https_client.h"
+#include "server/http/response_stream.h"
 #include "server/http/router.h"
 #include "tests/unit/server/test_tls_identity.h"
 
@@ -137,6 +139,17 @@ class HttpsServerTest : public ::testing::Test {
       later_.emplace_back(std::string(params.Get("word")), std::move(done));
       later_cv_.notify_all();
     }).ok());
+    // A streamed answer whose producer the test drives; it pushes "open;" at once.
+    ASSERT_TRUE(router_.Add("GET", "/stream", [this](const HttpRequest&, const PathParams&) -> Result<HttpResponse> {
+      HttpResponse response;
+      response.content_type = "text/event-stream";
+      response.stream = std::make_shared<ResponseStream>(stream_queue_bytes_);
+      response.stream->Push("open;");
+      std::lock_guard lock(streams_mu_);
+      streams_.push_back(response.stream);
+      streams_cv_.notify_all();
+      return response;
+    }).ok());
     log_file_ = std::tmpfile();
     ASSERT_NE(log_file_, nullptr);
     access_log_ = std::make_unique<AccessLog>(fileno(log_file_));
@@ -172,6 +185,23 @@ class HttpsServerTest : public ::testing::Test {
       }
     });
     answerer.join();
+  }
+
+  // The stream of the next /stream request, once its handler has answered.
+  std::shared_ptr<ResponseStream> NextStream() {
+    std::unique_lock lock(streams_mu_);
+    EXPECT_TRUE(streams_cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !streams_.empty(); }));
+    if (streams_.empty()) return nullptr;
+    auto stream = streams_.front();
+    streams_.erase(streams_.begin());
+    return stream;
+  }
+
+  // Reads /stream through the client; `on_chunk` sees each piece of the body.
+  Result<HttpResponse> ReadStream(const std::function<bool(std::string_view)>& on_chunk) {
+    auto client = Client();
+    if (client == nullptr) return Internal("no client");
+    return client->SendStreaming("GET", "/stream", {}, "", on_chunk);
   }
 
   void StopServer() {
@@ -210,6 +240,10 @@ class HttpsServerTest : public ::testing::Test {
   }
 
   Router router_;
+  std::size_t stream_queue_bytes_ = 64 * 1024;
+  std::mutex streams_mu_;
+  std::condition_variable streams_cv_;
+  std::vector<std::shared_ptr<ResponseStream>> streams_;
   std::mutex later_mu_;
   std::condition_variable later_cv_;
   std::vector<std::pair<std::string, RouteCompletion>> later_;
@@ -468,6 +502,101 @@ TEST_F(HttpsServerTest, ClientRejectsAServerItDoesNotTrust) {
 
   auto wrong_name = HttpsClient::Connect({.host = "127.0.0.2", .port = server_->port(), .ca_pem = ca_pem_});
   EXPECT_FALSE(wrong_name.ok()) << "the certificate names 127.0.0.1, not 127.0.0.2";
+}
+
+TEST_F(HttpsServerTest, StreamForwardsChunksInOrderThenEnds) {
+  Start();
+  std::thread producer([this] {
+    auto stream = NextStream();
+    ASSERT_NE(stream, nullptr);
+    for (const char* chunk : {"one;", "two;", "three;"}) EXPECT_TRUE(stream->Push(chunk));
+    stream->End();
+    EXPECT_FALSE(stream->Push("late;"));
+  });
+  std::string body;
+  auto response = ReadStream([&body](std::string_view chunk) {
+    body.append(chunk);
+    return true;
+  });
+  producer.join();
+  ASSERT_TRUE(response.ok()) << response.error().message();
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_EQ(body, "open;one;two;three;");
+  EXPECT_EQ(HeaderOf(*response, "Content-Length"), std::nullopt);
+  EXPECT_EQ(HeaderOf(*response, "Cache-Control"), "no-store");
+  EXPECT_EQ(HeaderOf(*response, "Connection"), "close");
+  EXPECT_EQ(response->content_type, "text/event-stream");
+  StopServer();  // the session (and its count) is gone once Run() returns
+  EXPECT_NE(metrics_.Render().find("vtpmd_http_open_streams 0\n"), std::string::npos);
+}
+
+TEST_F(HttpsServerTest, StreamDropsAClientThatStopsReadingAtTheBound) {
+  stream_queue_bytes_ = 4096;
+  Start();
+  std::promise<void> dropped;
+  std::shared_future<void> dropped_seen = dropped.get_future().share();
+  std::promise<void> close_heard;
+  std::thread producer([&] {
+    auto stream = NextStream();
+    ASSERT_NE(stream, nullptr);
+    stream->OnClose([&close_heard] { close_heard.set_value(); });
+    // The client reads nothing more: the socket buffers fill, then the queue.
+    const std::string chunk(1024, 'x');
+    while (stream->Push(chunk)) {
+    }
+    EXPECT_EQ(stream->closure(), ResponseStream::Closure::kOverflow);
+    dropped.set_value();
+  });
+  auto response = ReadStream([&](std::string_view) {
+    dropped_seen.wait();  // stalls the client's reading until the producer is refused
+    return true;
+  });
+  producer.join();
+  EXPECT_EQ(close_heard.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_FALSE(response.ok()) << "a dropped client sees the connection cut, not a clean end";
+}
+
+TEST_F(HttpsServerTest, StreamProducerHearsTheClientHangUp) {
+  Start();
+  std::promise<void> close_heard;
+  std::shared_ptr<ResponseStream> stream;
+  std::thread producer([&] {
+    stream = NextStream();
+    ASSERT_NE(stream, nullptr);
+    stream->OnClose([&close_heard] { close_heard.set_value(); });
+  });
+  // The client hangs up after the first bytes, without sending anything more.
+  auto response = ReadStream([](std::string_view) { return false; });
+  producer.join();
+  ASSERT_TRUE(response.ok()) << response.error().message();
+  ASSERT_EQ(close_heard.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(stream->closure(), ResponseStream::Closure::kClientGone);
+  EXPECT_FALSE(stream->Push("anyone?"));
+}
+
+TEST_F(HttpsServerTest, StopClosesOpenStreamsGracefully) {
+  ServerLimits limits;
+  limits.drain_timeout = std::chrono::seconds(300);  // a stream left open would hang the test, not pass it
+  Start(limits);
+  std::promise<void> first_bytes;
+  std::string body;
+  Result<HttpResponse> response = Internal("not read");
+  std::thread reader([&] {
+    bool signalled = false;
+    response = ReadStream([&](std::string_view chunk) {
+      body.append(chunk);
+      if (!std::exchange(signalled, true)) first_bytes.set_value();
+      return true;
+    });
+  });
+  auto stream = NextStream();
+  ASSERT_NE(stream, nullptr);
+  first_bytes.get_future().wait();
+  StopServer();
+  reader.join();
+  EXPECT_EQ(stream->closure(), ResponseStream::Closure::kServerClosing);
+  ASSERT_TRUE(response.ok()) << response.error().message();
+  EXPECT_EQ(body, "open;");
 }
 
 TEST(HttpsServer, RejectsAKeyThatDoesNotMatchTheCertificate) {

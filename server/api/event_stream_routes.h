@@ -1,0 +1,32 @@
+#pragma once
+// GET /v1/events/stream: the event log as Server-Sent Events, live. Each stream
+// resumes strictly after its cursor (?after=SEQ, or Last-Event-ID on a reconnect)
+// and then follows the log as events are recorded.
+
+#include <chrono>
+#include <cstddef>
+
+#include "core/result.h"
+#include "server/app/event_log.h"
+#include "server/auth/authorizer.h"
+#include "server/http/router.h"
+
+namespace vtpmd::api {
+
+struct EventStreamOptions {
+  // A comment line this often keeps proxies and clients from timing an idle stream out.
+  std::chrono::milliseconds heartbeat_interval{15000};
+  // Bytes queued for one client and not yet written; a client that falls further
+  // behind on live events is dropped (it resumes with Last-Event-ID).
+  std::size_t queue_bytes = 256 * 1024;
+  // Concurrent streams; beyond it a request is answered 503.
+  std::size_t max_streams = 256;
+};
+
+// The streams are fed by one thread of their own, which reads the log whenever its
+// feed says an event was recorded; it lives as long as the route's handler, which
+// must be destroyed before `events` is.
+Status AddEventStreamRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EventLog& events,
+                            const EventStreamOptions& options = {});
+
+}  // namespace vtpmd::api

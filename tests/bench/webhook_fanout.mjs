@@ -1,0 +1,136 @@
+// Webhook fan-out benchmark driver (issue 6): SUBSCRIBERS relying parties, each its
+// own HTTPS endpoint (origin) on loopback, subscribe to policy.deleted; one event
+// then fans out to all of them. Measures, per event: the time until every
+// subscriber has it, deliveries per second, and event-to-delivery latency (from
+// just before the API call that makes the event to the arrival at the receiver).
+// Then BURST events at once, and the Keylime-style reference notifier
+// (keylime_style_notifier.py) sending one notification to the same receivers.
+//   node webhook_fanout.mjs API_URL ADMIN_TOKEN CERT KEY SUBSCRIBERS EVENTS BURST
+// NODE_EXTRA_CA_CERTS must name vtpmd's root (for API_URL) and CERT (for the reference).
+// Prints one JSON object.
+import { createServer } from 'node:https';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [api, admin, certFile, keyFile, subscribersText, eventsText, burstText] = process.argv.slice(2);
+const subscribers = Number(subscribersText);
+const events = Number(eventsText);
+const burst = Number(burstText);
+const nowMs = () => performance.timeOrigin + performance.now();
+
+// webhook-id (or "reference") -> arrival times
+const arrivals = new Map();
+const tls = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+const ports = [];
+for (let i = 0; i < subscribers; ++i) {
+  const server = createServer(tls, (request, response) => {
+    const at = nowMs();
+    request.resume();
+    request.on('end', () => {
+      const id = request.headers['webhook-id'] ?? 'reference';
+      if (!arrivals.has(id)) arrivals.set(id, []);
+      arrivals.get(id).push(at);
+      response.writeHead(204);
+      response.end();
+    });
+  });
+  server.keepAliveTimeout = 120000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ports.push(server.address().port);
+}
+
+async function call(method, path, token, body) {
+  const response = await fetch(api + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+async function inParallel(count, width, job) {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < count) await job(next++);
+  }));
+}
+
+const subscriber = (await call('POST', '/v1/tokens', admin, { role: 'subscriber' })).token;
+await inParallel(subscribers, 16, (i) => call('POST', '/v1/subscriptions', subscriber, {
+  url: `https://127.0.0.1:${ports[i]}/hook`, event_types: ['policy.deleted'] }));
+const policy = (name) => ({ name, guest: { pcrs: { sha256: { 0: ['0'.repeat(64)] } } } });
+const total = events + burst;
+await inParallel(total, 8, (i) => call('POST', '/v1/policies', admin, policy(`fanout-${i}`)));
+
+async function eventId(name) {
+  const page = await call('GET', `/v1/events?subject=policies/${name}`, admin);
+  return page.events.at(-1).id;
+}
+
+async function allArrived(ids, expected) {
+  for (;;) {
+    if (ids.every((id) => (arrivals.get(id)?.length ?? 0) >= expected)) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const rounds = [];
+for (let i = 0; i < events; ++i) {
+  const started = nowMs();
+  await call('DELETE', `/v1/policies/fanout-${i}`, admin);
+  const id = await eventId(`fanout-${i}`);
+  await allArrived([id], subscribers);
+  const latencies = arrivals.get(id).map((at) => at - started).sort((a, b) => a - b);
+  rounds.push({ all_ms: latencies.at(-1), p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99),
+                latencies });
+}
+
+// Burst: BURST events recorded at once, every subscriber gets each (in order).
+const burstStarted = nowMs();
+const names = Array.from({ length: burst }, (_, j) => `fanout-${events + j}`);
+await Promise.all(names.map((name) => call('DELETE', `/v1/policies/${name}`, admin)));
+const burstIds = await Promise.all(names.map(eventId));
+await allArrived(burstIds, subscribers);
+const burstLatencies = burstIds.flatMap((id) => arrivals.get(id).map((at) => at - burstStarted)).sort((a, b) => a - b);
+
+// The reference: the same notification to the same receivers, Keylime's way.
+const bodyFile = join(tmpdir(), `fanout-body-${process.pid}.json`);
+writeFileSync(bodyFile, JSON.stringify({ type: 'policy.deleted', timestamp: new Date().toISOString(), data: {} }));
+const notifier = spawn('python3', [join(dirname(fileURLToPath(import.meta.url)), 'keylime_style_notifier.py'),
+                                   certFile, bodyFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+notifier.stdin.end(ports.map((port) => `https://127.0.0.1:${port}/hook`).join('\n') + '\n');
+let output = '';
+notifier.stdout.on('data', (chunk) => { output += chunk; });
+await new Promise((resolve) => notifier.on('close', resolve));
+const reference = JSON.parse(output);
+const referenceLatencies = (arrivals.get('reference') ?? []).map((at) => at - reference.started_ms)
+  .sort((a, b) => a - b);
+
+const warm = rounds.slice(1);
+const warmLatencies = warm.flatMap((round) => round.latencies).sort((a, b) => a - b);
+const summary = (round) => ({ all_ms: round.all_ms, p50_ms: round.p50_ms, p99_ms: round.p99_ms,
+                              deliveries_per_s: subscribers / (round.all_ms / 1000) });
+process.stdout.write(JSON.stringify({
+  subscribers,
+  cold: summary(rounds[0]),
+  warm: warm.map(summary),
+  warm_latency: { p50_ms: percentile(warmLatencies, 50), p99_ms: percentile(warmLatencies, 99) },
+  burst: { events: burst, deliveries: burst * subscribers, all_ms: burstLatencies.at(-1),
+           deliveries_per_s: (burst * subscribers) / (burstLatencies.at(-1) / 1000),
+           p50_ms: percentile(burstLatencies, 50), p99_ms: percentile(burstLatencies, 99) },
+  reference: { delivered: referenceLatencies.length, failed: reference.failed,
+               all_ms: reference.finished_ms - reference.started_ms,
+               deliveries_per_s: referenceLatencies.length / ((reference.finished_ms - reference.started_ms) / 1000),
+               p50_ms: percentile(referenceLatencies, 50), p99_ms: percentile(referenceLatencies, 99) },
+}) + '\n');
+process.exit(0);
