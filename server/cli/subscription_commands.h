@@ -17,7 +17,7 @@ namespace vtpmd::cli {
 // "a,b,,c" -> ["a","b","c"]: the form of every list-valued flag.
 boost::json::array CommaSeparated(std::string_view text);
 
-// POST /v1/subscriptions from --url, --types and the optional --vms and --instances
+// POST /v1/subscriptions from --webhook-url, --types and the optional --vms and --instances
 // (comma-separated). The server judges the values; an empty list is refused here
 // because it would silently mean "no filter".
 Result<boost::json::object> SubscriptionCreateRequest(const std::string& url, const std::string& types,

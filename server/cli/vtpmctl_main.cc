@@ -67,7 +67,7 @@ Commands:
   events redeliver EVENT_ID [--subscription ID]
                                            send an event again (same webhook-id) to every subscription
                                            that selects it, or to the one named
-  subscription create --url URL --types PATTERNS [--vms UUID,...] [--instances UUID,...]
+  subscription create --webhook-url URL --types PATTERNS [--vms UUID,...] [--instances UUID,...]
                                            a webhook subscription; prints it, then its signing secret
                                            (whsec_..., shown only once)
   subscription list | show ID | delete ID  show also prints how far delivery has got
@@ -558,9 +558,10 @@ class Commands {
   }
 
   Status SubscriptionCreate() {
-    auto url = Flag("url");
+    // Not --url: that is the server's address, an option of every command.
+    auto url = Flag("webhook-url");
     auto types = Flag("types");
-    if (!url || !types) return InvalidArgument("subscription create needs --url URL and --types PATTERNS");
+    if (!url || !types) return InvalidArgument("subscription create needs --webhook-url URL and --types PATTERNS");
     VTPMD_ASSIGN_OR_RETURN(boost::json::object request,
                            SubscriptionCreateRequest(*url, *types, Flag("vms"), Flag("instances")));
     VTPMD_ASSIGN_OR_RETURN(auto created, api_.Call("POST", "/v1/subscriptions", boost::json::value(std::move(request))));

@@ -263,7 +263,7 @@ std::string SecretLine(const std::string& output) {
 
 TEST_F(WebhookTest, VtpmctlManagesSubscriptions) {
   const std::string url = receiver().Url("/cli");
-  const std::string created = Vtpmctl(server(), "subscription create --url " + url + " --types policy.deleted");
+  const std::string created = Vtpmctl(server(), "subscription create --webhook-url " + url + " --types policy.deleted");
   const std::string secret = SecretLine(created);
   ASSERT_FALSE(secret.empty()) << created;
   EXPECT_NE(created.find("shown only once"), std::string::npos) << created;
