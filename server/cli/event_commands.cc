@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "server/cli/json_fields.h"
 #include "server/cli/sse_parser.h"
 
 namespace vtpmd::cli {
@@ -52,12 +53,6 @@ Result<std::string> Query(const EventFilter& filter, const std::optional<std::st
   return query;
 }
 
-std::string Text(const boost::json::value& v, std::string_view key) {
-  const auto* field = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  if (field == nullptr) return "";
-  return field->is_string() ? std::string(field->as_string()) : boost::json::serialize(*field);
-}
-
 // A refusal of the request itself will not change on a retry; anything else might.
 bool IsFinal(const Error& error) {
   switch (error.code()) {
@@ -81,11 +76,11 @@ std::string EventPageText(const boost::json::value& page) {
   const auto* events = page.is_object() ? page.as_object().if_contains("events") : nullptr;
   if (events != nullptr && events->is_array()) {
     for (const auto& event : events->as_array()) {
-      out << Text(event, "seq") << "  " << Text(event, "time") << "  " << Text(event, "type") << "  "
-          << Text(event, "subject") << "\n";
+      out << Str(event, "seq") << "  " << Str(event, "time") << "  " << Str(event, "type") << "  "
+          << Str(event, "subject") << "\n";
     }
   }
-  out << "(continue with --after " << Text(page, "next_after") << ")\n";
+  out << "(continue with --after " << Str(page, "next_after") << ")\n";
   return out.str();
 }
 

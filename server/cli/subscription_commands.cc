@@ -9,16 +9,10 @@
 #include <sstream>
 
 #include "core/uuid.h"
+#include "server/cli/json_fields.h"
 
 namespace vtpmd::cli {
 namespace {
-
-// The field as text: strings as they are, anything else as JSON, absent as "".
-std::string Text(const boost::json::value& v, std::string_view key) {
-  const auto* field = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  if (field == nullptr) return "";
-  return field->is_string() ? std::string(field->as_string()) : boost::json::serialize(*field);
-}
 
 // A list field joined by commas, "" when absent or empty.
 std::string JoinedList(const boost::json::value& v, std::string_view key) {
@@ -45,7 +39,7 @@ Result<boost::json::array> NonEmptyList(std::string_view flag, const std::string
 // Attempts are stamped in milliseconds; people read UTC to the millisecond.
 std::string UtcFromUnixMilliseconds(const boost::json::value& v, std::string_view key) {
   const auto* field = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  if (field == nullptr || !field->is_int64()) return Text(v, key);
+  if (field == nullptr || !field->is_int64()) return Str(v, key);
   const std::int64_t ms = field->as_int64();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};
@@ -123,9 +117,9 @@ Result<boost::json::object> RedeliverRequest(const std::optional<std::string>& s
 }
 
 std::string SubscriptionLine(const boost::json::value& subscription) {
-  std::string line = Text(subscription, "id") + "  " + Text(subscription, "state");
-  if (const std::string detail = Text(subscription, "state_detail"); !detail.empty()) line += " (" + detail + ")";
-  line += "  " + Text(subscription, "url") + "  types " + JoinedList(subscription, "event_types");
+  std::string line = Str(subscription, "id") + "  " + Str(subscription, "state");
+  if (const std::string detail = Str(subscription, "state_detail"); !detail.empty()) line += " (" + detail + ")";
+  line += "  " + Str(subscription, "url") + "  types " + JoinedList(subscription, "event_types");
   if (const std::string vms = JoinedList(subscription, "vm_ids"); !vms.empty()) line += "  vms " + vms;
   if (const std::string instances = JoinedList(subscription, "instance_ids"); !instances.empty()) {
     line += "  instances " + instances;
@@ -135,27 +129,27 @@ std::string SubscriptionLine(const boost::json::value& subscription) {
 
 std::string SubscriptionDetailText(const boost::json::value& subscription) {
   std::ostringstream out;
-  out << SubscriptionLine(subscription) << "  created " << Text(subscription, "created_at") << "\n";
-  if (const std::string until = Text(subscription, "previous_secret_valid_until"); !until.empty()) {
+  out << SubscriptionLine(subscription) << "  created " << Str(subscription, "created_at") << "\n";
+  if (const std::string until = Str(subscription, "previous_secret_valid_until"); !until.empty()) {
     out << "  previous secret still signs until " << until << "\n";
   }
   const auto* delivery = subscription.is_object() ? subscription.as_object().if_contains("delivery") : nullptr;
   if (delivery == nullptr) return out.str();
-  out << "  settled through event seq " << Text(*delivery, "cursor") << "; failed attempts at the head "
-      << Text(*delivery, "failed_attempts_at_head") << ", failure streak " << Text(*delivery, "failure_streak");
-  if (const std::string next = Text(*delivery, "next_attempt_at"); !next.empty()) out << "; next attempt " << next;
+  out << "  settled through event seq " << Str(*delivery, "cursor") << "; failed attempts at the head "
+      << Str(*delivery, "failed_attempts_at_head") << ", failure streak " << Str(*delivery, "failure_streak");
+  if (const std::string next = Str(*delivery, "next_attempt_at"); !next.empty()) out << "; next attempt " << next;
   out << "\n";
   return out.str();
 }
 
 void PrintSubscriptionSecret(const boost::json::value& answer, std::string_view what_happened) {
   std::cout << SubscriptionLine(answer);
-  std::cerr << what_happened << " the signing secret of subscription " << Text(answer, "id")
+  std::cerr << what_happened << " the signing secret of subscription " << Str(answer, "id")
             << "; it is shown only once\n";
-  if (const std::string until = Text(answer, "previous_secret_valid_until"); !until.empty()) {
+  if (const std::string until = Str(answer, "previous_secret_valid_until"); !until.empty()) {
     std::cerr << "the previous secret still signs until " << until << "\n";
   }
-  std::cout << Text(answer, "secret") << "\n";
+  std::cout << Str(answer, "secret") << "\n";
 }
 
 std::string DeliveriesText(const boost::json::value& page) {
@@ -163,15 +157,15 @@ std::string DeliveriesText(const boost::json::value& page) {
   const auto* deliveries = page.is_object() ? page.as_object().if_contains("deliveries") : nullptr;
   if (deliveries != nullptr && deliveries->is_array()) {
     for (const auto& attempt : deliveries->as_array()) {
-      out << Text(attempt, "seq") << "  " << UtcFromUnixMilliseconds(attempt, "attempted_at_ms") << "  event "
-          << Text(attempt, "event_id") << " (seq " << Text(attempt, "event_seq") << ")  attempt "
-          << Text(attempt, "attempt") << "  " << Text(attempt, "outcome");
-      if (const std::string status = Text(attempt, "http_status"); !status.empty()) out << "  HTTP " << status;
-      if (const std::string error = Text(attempt, "error"); !error.empty()) out << "  " << error;
-      out << "  " << Text(attempt, "latency_us") << " us\n";
+      out << Str(attempt, "seq") << "  " << UtcFromUnixMilliseconds(attempt, "attempted_at_ms") << "  event "
+          << Str(attempt, "event_id") << " (seq " << Str(attempt, "event_seq") << ")  attempt "
+          << Str(attempt, "attempt") << "  " << Str(attempt, "outcome");
+      if (const std::string status = Str(attempt, "http_status"); !status.empty()) out << "  HTTP " << status;
+      if (const std::string error = Str(attempt, "error"); !error.empty()) out << "  " << error;
+      out << "  " << Str(attempt, "latency_us") << " us\n";
     }
   }
-  if (const std::string before = Text(page, "next_before"); !before.empty()) {
+  if (const std::string before = Str(page, "next_before"); !before.empty()) {
     out << "(older attempts with --before " << before << ")\n";
   }
   return out.str();

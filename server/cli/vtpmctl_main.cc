@@ -23,6 +23,7 @@
 #include "server/cli/api_client.h"
 #include "server/cli/attestation_commands.h"
 #include "server/cli/event_commands.h"
+#include "server/cli/json_fields.h"
 #include "server/cli/event_log_json.h"
 #include "server/cli/quote_files.h"
 #include "server/cli/subscription_commands.h"
@@ -154,14 +155,6 @@ Result<std::optional<SecretBytes>> LoadToken(const Invocation& inv) {
   return std::optional<SecretBytes>(std::move(token));
 }
 
-std::string Str(const boost::json::value& v, std::string_view key) {
-  if (!v.is_object()) return "";
-  const auto* field = v.as_object().if_contains(key);
-  if (field == nullptr) return "";
-  if (field->is_string()) return std::string(field->as_string());
-  return boost::json::serialize(*field);
-}
-
 // Whether `words` are `command` followed by exactly `arguments` positional arguments.
 bool NamesCommand(const std::vector<std::string>& words, const std::vector<std::string_view>& command,
                   std::size_t arguments) {
@@ -183,13 +176,6 @@ const OfflineCommand* FindOfflineCommand(const std::vector<std::string>& words) 
     if (NamesCommand(words, command.words, 1)) return &command;
   }
   return nullptr;
-}
-
-const boost::json::array& Arr(const boost::json::value& v, std::string_view key) {
-  static const boost::json::array kEmpty;
-  if (!v.is_object()) return kEmpty;
-  const auto* field = v.as_object().if_contains(key);
-  return field != nullptr && field->is_array() ? field->as_array() : kEmpty;
 }
 
 class Commands {
