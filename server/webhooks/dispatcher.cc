@@ -260,7 +260,8 @@ void Dispatcher::Send(Lane& lane, const PreparedEvent& prepared, bool redelivery
 
 void Dispatcher::SendReady(std::int64_t now_ms) {
   for (auto& [id, lane] : lanes_) {
-    if (lane->in_flight || lane->disabled) continue;
+    // A lane whose settings changed waits until the loop has re-read them.
+    if (lane->in_flight || lane->disabled || lane->reload_pending) continue;
     auto due = std::find_if(lane->redeliveries.begin(), lane->redeliveries.end(),
                             [now_ms](const Redelivery& r) { return r.next_attempt_at_ms <= now_ms; });
     if (due != lane->redeliveries.end()) {
@@ -381,6 +382,10 @@ void Dispatcher::Loop() {
 
     Batch batch;
     for (Completion& completion : completions) Settle(std::move(completion), batch);
+    // The next events go out before the outcomes are committed: a crash in between
+    // only sends an event again, which at-least-once allows, and the commit's flush
+    // stays off the delivery path.
+    SendReady(NowMs());
     Status committed = Commit(batch);
     if (!committed.ok()) {
       // Delivered but unrecorded events are sent again after a restart: at least once.
