@@ -88,11 +88,12 @@ const rounds = [];
 for (let i = 0; i < events; ++i) {
   const started = nowMs();
   await call('DELETE', `/v1/policies/fanout-${i}`, admin);
+  const recorded = nowMs();
   const id = await eventId(`fanout-${i}`);
   await allArrived([id], subscribers);
   const latencies = arrivals.get(id).map((at) => at - started).sort((a, b) => a - b);
   rounds.push({ all_ms: latencies.at(-1), p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99),
-                latencies });
+                api_ms: recorded - started, first_ms: latencies[0], latencies });
 }
 
 // Burst: BURST events recorded at once, every subscriber gets each (in order).
@@ -119,6 +120,7 @@ const referenceLatencies = (arrivals.get('reference') ?? []).map((at) => at - re
 const warm = rounds.slice(1);
 const warmLatencies = warm.flatMap((round) => round.latencies).sort((a, b) => a - b);
 const summary = (round) => ({ all_ms: round.all_ms, p50_ms: round.p50_ms, p99_ms: round.p99_ms,
+                              api_ms: round.api_ms, first_ms: round.first_ms,
                               deliveries_per_s: subscribers / (round.all_ms / 1000) });
 process.stdout.write(JSON.stringify({
   subscribers,

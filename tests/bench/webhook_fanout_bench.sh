@@ -6,7 +6,7 @@
 # TLS-handshakes every connection) and BURST (10) events at once. In the same run
 # the Keylime-style reference notifier (keylime_style_notifier.py: one thread, one
 # request at a time, a new connection each) sends one notification to the same
-# receivers. Writes a markdown section to OUT.md.
+# receivers. Writes a markdown section to OUT.md and the raw figures to OUT.json.
 #
 # usage: tests/bench/webhook_fanout_bench.sh BUILD_DIR OUT.md [SUBSCRIBERS=1000] [EVENTS=10] [BURST=10]
 set -euo pipefail
@@ -69,4 +69,6 @@ Reference delivered {r['reference']['delivered']}, failed {r['reference']['faile
 
 """)
 PY
-echo "wrote $out"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({k: v for k, v in r.items()}, indent=1))' \
+  "$work/result.json" >"${out%.md}.json"
+echo "wrote $out and ${out%.md}.json (every round)"
