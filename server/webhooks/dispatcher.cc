@@ -88,7 +88,13 @@ Result<std::unique_ptr<Dispatcher>> Dispatcher::Start(DispatcherOptions options,
       new Dispatcher(std::move(options), std::move(client), store, events, data_key, clock, rng));
   VTPMD_ASSIGN_OR_RETURN(dispatcher->scanned_, events.LastSeq());
   VTPMD_ASSIGN_OR_RETURN(std::vector<app::Subscription> active, dispatcher->records_.ListActive());
-  for (const app::Subscription& subscription : active) VTPMD_RETURN_IF_ERROR(dispatcher->LoadLane(subscription.id));
+  for (const app::Subscription& subscription : active) {
+    // One subscription that cannot be read must not keep every other one (or vtpmd) down.
+    Status loaded = dispatcher->LoadLane(subscription.id);
+    if (!loaded.ok()) {
+      app::Log(app::LogLevel::kError, "subscription " + subscription.id + ": " + loaded.error().message());
+    }
+  }
   Dispatcher* self = dispatcher.get();
   dispatcher->listener_ = events.feed().Listen([self] {
     std::lock_guard lock(self->mu_);
@@ -126,10 +132,12 @@ std::chrono::milliseconds Dispatcher::Backoff(std::int64_t failures) {
   return RetryDelay(options_.retry, failures, unit.ok() ? *unit : 0.5);
 }
 
-Result<std::shared_ptr<const Dispatcher::PreparedEvent>> Dispatcher::Prepare(app::Event event) const {
+std::shared_ptr<const Dispatcher::PreparedEvent> Dispatcher::Prepare(app::Event event) const {
   boost::system::error_code ec;
   boost::json::value data = boost::json::parse(event.data_json, ec);
-  if (ec) return Internal("event " + event.id + " has stored data that is not JSON");
+  // Stored data is always ours and JSON; were it not, the event still goes out
+  // (with null data) rather than stopping every delivery behind it.
+  if (ec) data = nullptr;
   std::string body = boost::json::serialize(boost::json::object{
       {"type", event.type}, {"timestamp", api::Rfc3339FromUnixSeconds(event.created_at)}, {"data", std::move(data)}});
   return std::make_shared<const PreparedEvent>(PreparedEvent{std::move(event), std::move(body)});
@@ -174,8 +182,7 @@ Status Dispatcher::LoadLane(const std::string& id) {
     VTPMD_ASSIGN_OR_RETURN(app::EventPage page, events_.List({.after_seq = wanted.event_seq - 1, .limit = 1,
                                                                .subject = {}, .types = {}}));
     if (page.events.empty() || page.events.front().seq != wanted.event_seq) continue;
-    VTPMD_ASSIGN_OR_RETURN(auto prepared, Prepare(std::move(page.events.front())));
-    lane->redeliveries.push_back({std::move(prepared), wanted.requested_at * 1000, 0, 0});
+    lane->redeliveries.push_back({Prepare(std::move(page.events.front())), wanted.requested_at * 1000, 0, 0});
   }
   lanes_[id] = std::move(lane);
   return Ok();
@@ -193,10 +200,7 @@ Status Dispatcher::ScanNewEvents() {
                            events_.List({.after_seq = scanned_, .limit = kScanPage, .subject = {}, .types = {}}));
     std::vector<std::shared_ptr<const PreparedEvent>> prepared;
     prepared.reserve(page.events.size());
-    for (app::Event& event : page.events) {
-      VTPMD_ASSIGN_OR_RETURN(auto one, Prepare(std::move(event)));
-      prepared.push_back(std::move(one));
-    }
+    for (app::Event& event : page.events) prepared.push_back(Prepare(std::move(event)));
     for (auto& [id, lane] : lanes_) {
       // A lane that fell behind reads the log itself (Refill) until it catches up.
       if (lane->queued_through < scanned_) continue;
@@ -222,8 +226,7 @@ Status Dispatcher::Refill(Lane& lane) {
     }
     for (app::Event& event : page.events) {
       if (lane.queue.size() >= options_.lane_queue) return Ok();
-      VTPMD_ASSIGN_OR_RETURN(auto prepared, Prepare(std::move(event)));
-      Offer(lane, prepared);
+      Offer(lane, Prepare(std::move(event)));
     }
   }
   return Ok();

@@ -66,7 +66,7 @@ class Dispatcher {
              const SecretBytes& data_key, const Clock& clock, Rng& rng);
   void Loop();
   std::int64_t NowMs() const;
-  Result<std::shared_ptr<const PreparedEvent>> Prepare(app::Event event) const;
+  std::shared_ptr<const PreparedEvent> Prepare(app::Event event) const;
   Status LoadLane(const std::string& id);
   Status ScanNewEvents();
   Status Refill(Lane& lane);
