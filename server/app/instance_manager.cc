@@ -202,9 +202,9 @@ Result<InstanceRecord> InstanceManager::Current(std::string_view id) const {
 
 void InstanceManager::ApplyLiveStatus(InstanceRecord& record) const {
   if (record.status == InstanceStatus::kRunning) {
-    // Until its relay is up a guest cannot reach it; "running" would send it there too early.
+    // Until its relay is back a guest cannot reach it; "running" would send it there too early.
     std::lock_guard lock(live_mu_);
-    if (!live_.contains(record.id)) record.status = InstanceStatus::kStarting;
+    if (starting_.contains(record.id)) record.status = InstanceStatus::kStarting;
   }
   std::lock_guard lock(unrecorded_mu_);
   auto found = unrecorded_failures_.find(record.id);
@@ -277,12 +277,18 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Start(Options options,
   VTPMD_ASSIGN_OR_RETURN(auto records, manager->records_.List());
   for (const InstanceRecord& record : records) {
     if (record.status == InstanceStatus::kRunning) {
+      {
+        std::lock_guard lock(manager->live_mu_);
+        manager->starting_.insert(record.id);
+      }
       manager->Enqueue([self, id = record.id] {
         auto current = self->records_.Get(id);
         // Stopped or deleted while it waited: nothing to bring back.
-        if (!current.ok() || current->status != InstanceStatus::kRunning) return;
-        Status launched = self->Launch(*current);
+        Status launched = !current.ok() || current->status != InstanceStatus::kRunning ? Ok() : self->Launch(*current);
+        // Failed is recorded before "starting" ends, so nobody reads "running" in between.
         if (!launched.ok()) self->MarkFailed(id, self->WithDiskSpace(std::move(launched).error()).message());
+        std::lock_guard lock(self->live_mu_);
+        self->starting_.erase(id);
       });
     } else if (record.status == InstanceStatus::kProvisioning) {
       manager->Enqueue([self, id = record.id] { self->Provision(id); });

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,6 +118,8 @@ class InstanceManager {
 
   mutable std::mutex live_mu_;
   std::map<std::string, std::unique_ptr<Live>, std::less<>> live_;
+  // Recorded running, and being brought back after a restart: these read "starting".
+  std::set<std::string, std::less<>> starting_;
   std::shared_ptr<vtpm::RelayHub> relay_hub_;
   std::unique_ptr<vtpm::InstanceSupervisor> supervisor_;
 
