@@ -217,6 +217,8 @@ Status Application::StartNotifications() {
   auto notifications = app::StartNotifications(config_, *store_, *events_, data_key_, clock_, rng_);
   if (!notifications.ok()) return notifications.error().WithContext("notifications");
   notifications_ = std::move(*notifications);
+  SubscriptionService* subscriptions = notifications_->subscriptions.get();
+  tokens_->OnRevocation([subscriptions](std::string_view id) { return subscriptions->DisableOwnedBy(id); });
   return Ok();
 }
 

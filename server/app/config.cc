@@ -220,7 +220,8 @@ Event streams and webhook delivery (docs/notifications.md):
                             private networks callbacks may reach (default: none; link-local,
                             private, CGNAT and metadata addresses are refused)
   --webhook-allow-loopback true|false       callbacks to loopback (default false)
-  --webhook-allow-http-loopback true|false  plain http to loopback callbacks (default false)
+  --webhook-allow-http-loopback true|false  plain http to loopback callbacks (default false;
+                            implies --webhook-allow-loopback)
   --webhook-ca-file PEM     CA bundle trusted for callbacks besides the system store
   --webhook-timeout-ms MS   per delivery attempt (default 10000)
   --webhook-retry-first-ms MS  --webhook-retry-max-ms MS

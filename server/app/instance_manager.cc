@@ -140,9 +140,8 @@ Result<SecretBytes> InstanceManager::StateKey(const InstanceRecord& record) cons
 }
 
 Status InstanceManager::RecordEventInTransaction(std::string_view type, const std::string& id, std::string_view detail) {
-  Result<InstanceRecord> record = records_.Get(id);
-  const std::string vm_id = record.ok() ? record->vm_id : std::string();
-  return events_.Record(type, "instances/" + id, InstanceEventJson(id, detail), EventScope{id, vm_id});
+  // The event log finds the VM of a recorded instance itself.
+  return events_.Record(type, "instances/" + id, InstanceEventJson(id, detail), EventScope{id, {}});
 }
 
 void InstanceManager::RecordEvent(std::string_view type, const std::string& id, std::string_view detail) {

@@ -188,6 +188,25 @@ Result<bool> SubscriptionRecords::Disable(std::string_view id, std::string_view 
   return update.Changes() == 1;
 }
 
+Result<std::vector<std::string>> SubscriptionRecords::DisableOwnedBy(std::string_view owner_token,
+                                                                    std::string_view detail) {
+  std::vector<std::string> ids;
+  {
+    VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(
+        "SELECT id FROM subscriptions WHERE owner_token = ? AND state != 'disabled'"));
+    select.Bind(1, owner_token);
+    while (true) {
+      VTPMD_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      ids.push_back(select.Text(0));
+    }
+  }
+  VTPMD_ASSIGN_OR_RETURN(auto update, store_.Prepare(
+      "UPDATE subscriptions SET state = 'disabled', state_detail = ? WHERE owner_token = ? AND state != 'disabled'"));
+  VTPMD_RETURN_IF_ERROR(update.Bind(1, detail).Bind(2, owner_token).Run());
+  return ids;
+}
+
 Status SubscriptionRecords::Delete(std::string_view id) {
   return store_.Transaction([&]() -> Status {
     VTPMD_ASSIGN_OR_RETURN(auto remove, store_.Prepare("DELETE FROM subscriptions WHERE id = ?"));
@@ -254,6 +273,20 @@ Result<std::vector<DeliveryAttempt>> SubscriptionRecords::ListAttempts(std::stri
     VTPMD_ASSIGN_OR_RETURN(a.outcome, OutcomeFromName(select.Text(9)));
     out.push_back(std::move(a));
   }
+}
+
+Result<std::int64_t> SubscriptionRecords::CountOwnedBy(std::string_view owner_token) const {
+  VTPMD_ASSIGN_OR_RETURN(auto count, store_.Prepare("SELECT COUNT(*) FROM subscriptions WHERE owner_token = ?"));
+  count.Bind(1, owner_token);
+  VTPMD_ASSIGN_OR_RETURN(bool row, count.Step());
+  return row ? count.Int(0) : 0;
+}
+
+Result<std::int64_t> SubscriptionRecords::CountRedeliveries(std::string_view subscription_id) const {
+  VTPMD_ASSIGN_OR_RETURN(auto count, store_.Prepare("SELECT COUNT(*) FROM redeliveries WHERE subscription_id = ?"));
+  count.Bind(1, subscription_id);
+  VTPMD_ASSIGN_OR_RETURN(bool row, count.Step());
+  return row ? count.Int(0) : 0;
 }
 
 Status SubscriptionRecords::AddRedelivery(const Redelivery& r) {

@@ -90,6 +90,8 @@ class SubscriptionRecords {
   Status UpdateSecrets(const Subscription& subscription);
   // Disables an active subscription; false when it was not active any more.
   Result<bool> Disable(std::string_view id, std::string_view detail);
+  // Disables every subscription of `owner_token` that is not disabled yet; their ids.
+  Result<std::vector<std::string>> DisableOwnedBy(std::string_view owner_token, std::string_view detail);
   Status Delete(std::string_view id);
 
   // Call these inside one transaction per batch of outcomes.
@@ -100,6 +102,8 @@ class SubscriptionRecords {
   Result<std::vector<DeliveryAttempt>> ListAttempts(std::string_view subscription_id, std::int64_t before_seq,
                                                     std::size_t limit) const;
 
+  Result<std::int64_t> CountOwnedBy(std::string_view owner_token) const;
+  Result<std::int64_t> CountRedeliveries(std::string_view subscription_id) const;
   Status AddRedelivery(const Redelivery& redelivery);
   Result<std::vector<Redelivery>> ListRedeliveries(std::string_view subscription_id) const;
   Status RemoveRedelivery(std::string_view subscription_id, std::int64_t event_seq);

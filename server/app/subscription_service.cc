@@ -8,6 +8,11 @@
 namespace vtpmd::app {
 namespace {
 
+// Each subscription holds memory and sends a request per event: one token may not
+// make the server hold or send without bound.
+constexpr std::int64_t kMaxSubscriptionsPerToken = 100;
+constexpr std::int64_t kMaxRedeliveriesPerSubscription = 1000;
+
 bool MayManage(const SubscriptionCaller& caller, const Subscription& subscription) {
   return caller.admin || subscription.owner_token == caller.token_id;
 }
@@ -45,6 +50,10 @@ Result<SubscriptionWithSecret> SubscriptionService::Create(const SubscriptionCal
   // Deliveries start after the newest event at creation, read in the same
   // transaction so no event falls between "before" and "after".
   VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
+    VTPMD_ASSIGN_OR_RETURN(std::int64_t owned, records_.CountOwnedBy(caller.token_id));
+    if (owned >= kMaxSubscriptionsPerToken) {
+      return FailedPrecondition("this token already has 100 subscriptions; delete one first");
+    }
     VTPMD_ASSIGN_OR_RETURN(subscription.cursor, events_.LastSeq());
     return records_.Insert(subscription);
   }));
@@ -64,19 +73,26 @@ Result<std::vector<Subscription>> SubscriptionService::List(const SubscriptionCa
 
 Result<Subscription> SubscriptionService::Update(const SubscriptionCaller& caller, std::string_view id,
                                                  const SubscriptionPatch& patch) {
-  VTPMD_ASSIGN_OR_RETURN(Subscription subscription, Get(caller, id));
+  std::optional<std::string> url;
   if (patch.url) {
-    VTPMD_ASSIGN_OR_RETURN(webhooks::CallbackUrl url, webhooks::CallbackUrl::Parse(*patch.url, options_.url_policy));
-    subscription.url = url.text();
+    VTPMD_ASSIGN_OR_RETURN(webhooks::CallbackUrl parsed, webhooks::CallbackUrl::Parse(*patch.url, options_.url_policy));
+    url = parsed.text();
   }
-  if (patch.event_types) subscription.event_types = *patch.event_types;
-  if (patch.vm_ids) subscription.vm_ids = *patch.vm_ids;
-  if (patch.instance_ids) subscription.instance_ids = *patch.instance_ids;
-  if (patch.state) {
-    subscription.state = *patch.state;
-    subscription.state_detail.clear();
-  }
-  VTPMD_RETURN_IF_ERROR(records_.UpdateSettings(subscription));
+  // Read and written in one transaction: the dispatcher disabling it meanwhile is
+  // not overwritten by the state this request read.
+  Subscription subscription;
+  VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
+    VTPMD_ASSIGN_OR_RETURN(subscription, Get(caller, id));
+    if (url) subscription.url = *url;
+    if (patch.event_types) subscription.event_types = *patch.event_types;
+    if (patch.vm_ids) subscription.vm_ids = *patch.vm_ids;
+    if (patch.instance_ids) subscription.instance_ids = *patch.instance_ids;
+    if (patch.state) {
+      subscription.state = *patch.state;
+      subscription.state_detail.clear();
+    }
+    return records_.UpdateSettings(subscription);
+  }));
   if (options_.changed) options_.changed(subscription.id);
   return records_.Get(id);
 }
@@ -108,6 +124,16 @@ Result<std::vector<DeliveryAttempt>> SubscriptionService::Deliveries(const Subsc
   return records_.ListAttempts(subscription.id, before_seq, limit);
 }
 
+Status SubscriptionService::DisableOwnedBy(std::string_view token_id) {
+  VTPMD_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                         records_.DisableOwnedBy(token_id, "the token that created it was revoked"));
+  // The dispatcher re-reads them once this transaction has committed.
+  if (options_.changed) {
+    for (const std::string& id : ids) options_.changed(id);
+  }
+  return Ok();
+}
+
 Result<std::vector<std::string>> SubscriptionService::Redeliver(const SubscriptionCaller& caller,
                                                                 std::string_view event_id,
                                                                 const std::optional<std::string>& subscription_id) {
@@ -128,6 +154,10 @@ Result<std::vector<std::string>> SubscriptionService::Redeliver(const Subscripti
                                     " (" + event.type + ")");
         }
         continue;
+      }
+      VTPMD_ASSIGN_OR_RETURN(std::int64_t pending, records_.CountRedeliveries(target.id));
+      if (pending >= kMaxRedeliveriesPerSubscription) {
+        return FailedPrecondition("subscription " + target.id + " already has 1000 redeliveries pending");
       }
       VTPMD_RETURN_IF_ERROR(records_.AddRedelivery({target.id, event.seq, NowSeconds()}));
       queued.push_back(target.id);

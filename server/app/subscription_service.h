@@ -66,6 +66,8 @@ class SubscriptionService {
   Result<SubscriptionWithSecret> RotateSecret(const SubscriptionCaller& caller, std::string_view id);
   Result<std::vector<DeliveryAttempt>> Deliveries(const SubscriptionCaller& caller, std::string_view id,
                                                   std::int64_t before_seq, std::size_t limit) const;
+  // Inside the revocation of `token_id`: its subscriptions stop (disabled, saying why).
+  Status DisableOwnedBy(std::string_view token_id);
   // Queues `event_id` again for the named subscription, or for every one of the
   // caller's subscriptions whose filters match it; returns their ids.
   Result<std::vector<std::string>> Redeliver(const SubscriptionCaller& caller, std::string_view event_id,

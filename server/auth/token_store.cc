@@ -147,7 +147,8 @@ Status TokenStore::Revoke(std::string_view id) {
       if (!row || others.Int(0) == 0) return FailedPrecondition("refusing to revoke the last active admin token");
     }
     VTPMD_ASSIGN_OR_RETURN(auto update, store_.Prepare("UPDATE tokens SET revoked_at = ? WHERE id = ?"));
-    return update.Bind(1, NowSeconds()).Bind(2, id).Run();
+    VTPMD_RETURN_IF_ERROR(update.Bind(1, NowSeconds()).Bind(2, id).Run());
+    return on_revocation_ ? on_revocation_(id) : Ok();
   });
   std::lock_guard lock(mu_);
   ++generation_;

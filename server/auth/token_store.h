@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,6 +48,10 @@ class TokenStore {
   Result<std::vector<TokenInfo>> List() const;
   // Revoking the last active admin token would lock every operator out: refused.
   Status Revoke(std::string_view id);
+  // Runs inside every revocation's transaction, so what the token owned (its webhook
+  // subscriptions) goes with it or the revocation fails. Set once, at start-up.
+  using RevocationHook = std::function<Status(std::string_view token_id)>;
+  void OnRevocation(RevocationHook hook) { on_revocation_ = std::move(hook); }
   Result<std::size_t> CountActive(Role role) const;
 
  private:
@@ -64,6 +69,7 @@ class TokenStore {
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
+  RevocationHook on_revocation_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, Known> known_;
   // Bumped by every revocation, so a lookup that raced with one is not remembered.

@@ -354,11 +354,10 @@ Status Dispatcher::Commit(Batch& batch) {
     for (const auto& [id, why] : batch.disables) {
       VTPMD_ASSIGN_OR_RETURN(bool disabled, records_.Disable(id, why));
       if (!disabled) continue;
-      const auto lane = lanes_.find(id);
-      boost::json::object data{{"subscription_id", id}, {"detail", why}};
-      if (lane != lanes_.end()) data["url"] = lane->second->url->text();
-      VTPMD_RETURN_IF_ERROR(
-          events_.Record(kSubscriptionDisabledEvent, "subscriptions/" + id, boost::json::serialize(data)));
+      // Every subscriber reads the event log: the URL and the last error (which may
+      // name internal hosts) stay in the subscription, which only its owner reads.
+      VTPMD_RETURN_IF_ERROR(events_.Record(kSubscriptionDisabledEvent, "subscriptions/" + id,
+                                           boost::json::serialize(boost::json::object{{"subscription_id", id}})));
     }
     return Ok();
   });
@@ -424,7 +423,7 @@ void Dispatcher::Loop() {
     SendReady(now_ms);
     next_due_ms = 0;
     for (const auto& [id, lane] : lanes_) {
-      if (lane->in_flight) continue;
+      if (lane->in_flight || lane->disabled || lane->reload_pending) continue;
       if (!lane->queue.empty()) {
         next_due_ms = next_due_ms == 0 ? lane->next_attempt_at_ms : std::min(next_due_ms, lane->next_attempt_at_ms);
       }

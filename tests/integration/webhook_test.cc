@@ -196,11 +196,30 @@ TEST_F(WebhookTest, AFailingEndpointIsDisabledWithAnEventAndResumesWhenAsked) {
   }));
   JsonReply disabled = Call(server(), "GET", "/v1/events?types=subscription.disabled", subscriber_);
   EXPECT_NE(disabled.raw.find(id), std::string::npos) << disabled.raw;
+  // Every subscriber reads the log: the endpoint and its errors stay with the owner.
+  EXPECT_EQ(disabled.raw.find("/failing"), std::string::npos) << disabled.raw;
+  EXPECT_NE(Field(Call(server(), "GET", "/v1/subscriptions/" + id, subscriber_).body, "state_detail")
+                .find("consecutive deliveries failed"),
+            std::string::npos);
 
   // Resuming starts a new streak; the event that was owed is delivered.
   ASSERT_EQ(Call(server(), "PATCH", "/v1/subscriptions/" + id, subscriber_, R"({"state":"active"})").status, 200u);
   ASSERT_TRUE(Eventually([&] { return receiver().AcceptedIds("/failing").size() == 1; }));
   EXPECT_EQ(receiver().AcceptedIds("/failing").front(), event);
+}
+
+TEST_F(WebhookTest, RevokingTheOwnersTokenDisablesItsSubscriptions) {
+  JsonReply issued = Call(server(), "POST", "/v1/tokens", server().admin_token(), R"({"role":"subscriber"})");
+  ASSERT_EQ(issued.status, 201u) << issued.raw;
+  const std::string token = Field(issued.body, "token");
+  JsonReply created = Call(server(), "POST", "/v1/subscriptions", token,
+                           R"({"url":")" + receiver().Url("/revoked") + R"(","event_types":["policy.deleted"]})");
+  ASSERT_EQ(created.status, 201u) << created.raw;
+  const std::string id = Field(created.body, "id");
+  ASSERT_EQ(Call(server(), "DELETE", "/v1/tokens/" + Field(issued.body, "id"), server().admin_token()).status, 204u);
+  const boost::json::value after = Call(server(), "GET", "/v1/subscriptions/" + id, server().admin_token()).body;
+  EXPECT_EQ(Field(after, "state"), "disabled");
+  EXPECT_NE(Field(after, "state_detail").find("revoked"), std::string::npos) << after;
 }
 
 TEST_F(WebhookTest, SubscribersSeeAndChangeOnlyTheirOwnSubscriptions) {

@@ -160,6 +160,25 @@ TEST_F(SubscriptionServiceTest, PrivateAndMalformedCallbacksAreRefusedAndStoreNo
   EXPECT_TRUE(changed_.empty());
 }
 
+TEST_F(SubscriptionServiceTest, OneTokenOwnsAtMost100Subscriptions) {
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(service_.Create(kAlice, Settings()).ok()) << i;
+  auto refused = service_.Create(kAlice, Settings());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(service_.Create(kBob, Settings()).ok()) << "the cap is per token";
+}
+
+TEST_F(SubscriptionServiceTest, DisablingWhatARevokedTokenOwnedStopsOnlyItsSubscriptions) {
+  auto alices = service_.Create(kAlice, Settings());
+  auto bobs = service_.Create(kBob, Settings());
+  ASSERT_TRUE(alices.ok() && bobs.ok());
+  changed_.clear();
+  ASSERT_TRUE(store_->Transaction([&] { return service_.DisableOwnedBy(kAlice.token_id); }).ok());
+  EXPECT_EQ(service_.Get(kAdmin, alices->subscription.id)->state, SubscriptionState::kDisabled);
+  EXPECT_EQ(service_.Get(kAdmin, bobs->subscription.id)->state, SubscriptionState::kActive);
+  EXPECT_EQ(changed_, std::vector<std::string>{alices->subscription.id});
+}
+
 TEST(EventSelection, TypesPatternsAndScopeFilters) {
   Event event{1, "e", "instance.migration.started", "instances/i", "{}", 0, {"i-1", "vm-1"}};
   EXPECT_TRUE(EventSelected({"*"}, {}, {}, event));
