@@ -161,8 +161,9 @@ class EventStreamHub {
     return subscriber.stream->unwritten() <= options_.queue_bytes / kCatchUpHeadroomDivisor;
   }
 
-  // One page after the cursor. A failed read leaves the cursor where it was, to be
-  // retried; a push refused closes the stream, which the next round reaps.
+  // One page after the cursor, or as much of it as the client's queue has room for.
+  // A failed read leaves the cursor where it was, to be retried; a push refused
+  // closes the stream, which the next round reaps.
   void SendPage(Subscriber& subscriber) {
     if (!HasRoom(subscriber)) return;
     app::EventQuery query;
@@ -173,9 +174,17 @@ class EventStreamHub {
     subscriber.read_failed = !page.ok();
     if (!page.ok()) return;
     for (const app::Event& event : page->events) {
+      // Room is checked per event: a page larger than the queue's headroom is sent
+      // in parts as the client drains it, instead of overflowing and dropping the
+      // client on every reconnect.
+      if (!HasRoom(subscriber)) {
+        subscriber.behind = true;
+        return;
+      }
       if (!subscriber.stream->Push(EventFrame(event))) return;
+      subscriber.cursor = event.seq;
     }
-    subscriber.behind = page->next_after != subscriber.cursor;
+    subscriber.behind = page->next_after != query.after_seq;
     subscriber.cursor = page->next_after;
   }
 

@@ -292,5 +292,36 @@ TEST(EventStreamLimits, HeartbeatsOnIdleStreamsAndACapOnConcurrentOnes) {
   std::filesystem::remove_all(scratch);
 }
 
+// A backlog larger than a client's queue is sent in parts as the client reads,
+// rather than overflowing the queue and dropping the client on every reconnect.
+TEST(EventStreamLimits, ABacklogLargerThanTheQueueArrivesWhole) {
+  const auto scratch = MakeTempDir("vtpmd-backlog");
+  auto server = VtpmdProcess::Start(scratch / "data", {"--stream-queue-bytes", "1024"});
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  const std::string admin = (*server)->admin_token();
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = "backlog-" + std::to_string(i);
+    const std::string document = R"({"name":")" + name + R"(","guest":{"pcrs":{"sha256":{"7":[")" +
+                                 std::string(64, 'a') + R"("]}}}})";
+    ASSERT_EQ(Call(**server, "POST", "/v1/policies", admin, document).status, 201u);
+    ASSERT_EQ(Call(**server, "DELETE", "/v1/policies/" + name, admin).status, 204u);
+  }
+  auto client = (*server)->Client();
+  ASSERT_TRUE(client.ok());
+  cli::SseParser parser;
+  std::vector<cli::SseEvent> events;
+  auto response = (*client)->SendStreaming(
+      "GET", "/v1/events/stream?types=policy.deleted", {{"Authorization", "Bearer " + admin}}, "",
+      [&](std::string_view chunk) {
+        for (auto& event : parser.Feed(chunk)) events.push_back(std::move(event));
+        return events.size() < 12 && !parser.failed();
+      });
+  ASSERT_TRUE(response.ok()) << response.error().message();
+  ASSERT_EQ(events.size(), 12u);
+  for (std::size_t i = 1; i < events.size(); ++i) EXPECT_LT(Seq(events[i - 1]), Seq(events[i]));
+  EXPECT_EQ((*server)->Stop(), 0);
+  std::filesystem::remove_all(scratch);
+}
+
 }  // namespace
 }  // namespace vtpmd::testing
