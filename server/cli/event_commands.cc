@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "server/cli/argument_checks.h"
 #include "server/cli/json_fields.h"
 #include "server/cli/sse_parser.h"
 
@@ -19,10 +20,6 @@ namespace {
 constexpr std::chrono::milliseconds kFirstRetry{2000};
 constexpr std::chrono::milliseconds kMaxRetry{30000};
 constexpr int kMaxDoublings = 4;
-
-bool IsDecimal(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // Type patterns are dotted names, '*' and commas: nothing a query string must escape.
 bool IsTypeList(std::string_view text) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/uuid.h"
+#include "server/cli/argument_checks.h"
 #include "server/cli/json_fields.h"
 
 namespace vtpmd::cli {
@@ -24,10 +25,6 @@ std::string JoinedList(const boost::json::value& v, std::string_view key) {
     out += item.is_string() ? std::string(item.as_string()) : boost::json::serialize(item);
   }
   return out;
-}
-
-bool IsDecimal(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 Result<boost::json::array> NonEmptyList(std::string_view flag, const std::string& text) {

@@ -217,17 +217,21 @@ Status Dispatcher::ScanNewEvents() {
 
 Status Dispatcher::Refill(Lane& lane) {
   while (lane.queue.size() < options_.lane_queue && lane.queued_through < scanned_) {
+    // The log filters the types, so only events the lane may want are turned into bodies.
     VTPMD_ASSIGN_OR_RETURN(app::EventPage page, events_.List({.after_seq = lane.queued_through,
                                                                .limit = options_.lane_queue,
-                                                               .subject = {}, .types = {}}));
-    if (page.events.empty()) {
-      lane.queued_through = std::max(lane.queued_through, page.next_after);
-      return Ok();
-    }
+                                                               .subject = {}, .types = lane.types}));
+    const std::int64_t read_from = lane.queued_through;
     for (app::Event& event : page.events) {
       if (lane.queue.size() >= options_.lane_queue) return Ok();
-      Offer(lane, Prepare(std::move(event)));
+      const std::int64_t seq = event.seq;
+      if (app::EventSelected(lane.types, lane.vm_ids, lane.instance_ids, event)) {
+        lane.queue.push_back(Prepare(std::move(event)));
+      }
+      lane.queued_through = seq;
     }
+    lane.queued_through = std::max(lane.queued_through, page.next_after);
+    if (lane.queued_through == read_from) return Ok();
   }
   return Ok();
 }
