@@ -236,6 +236,17 @@ void Store::Recycle(std::string sql, sqlite3_stmt* stmt) {
   idle_statements_.emplace(std::move(sql), stmt);
 }
 
+void Store::AfterDurable(std::function<void()> callback) {
+  {
+    std::lock_guard lock(mu_);
+    if (sqlite3_get_autocommit(db_) == 0) {
+      after_durable_.push_back(std::move(callback));
+      return;
+    }
+  }
+  callback();
+}
+
 Status Store::AfterAutocommitWrite() {
   return group_sync_ ? group_sync_->WaitDurable(group_sync_->Committed()) : Ok();
 }

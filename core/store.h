@@ -3,13 +3,14 @@
 // numbered schema migrations applied in order at open, each in its own transaction.
 // One connection is shared by every thread, so a statement holds the store's lock
 // for as long as it lives: nobody reads another thread's half-done transaction or
-// writes into it. Commits are durable before Transaction() returns, flushed in
-// groups (core/group_sync.h) outside the lock.
+// writes into it. Commits are durable before Transaction() returns (unless the
+// caller asks for less), flushed in groups (core/group_sync.h) outside the lock.
 
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/group_sync.h"
@@ -86,18 +89,30 @@ class Store {
   Status Exec(std::string_view sql);
   int SchemaVersion() const { return schema_version_; }
 
+  // What a commit is when Transaction() returns.
+  enum class Durability {
+    kFlushed,  // on stable storage
+    // Committed, so it survives vtpmd being killed, and on stable storage with the
+    // next flush (the log is flushed in order, so never after a later commit). Only
+    // for writes whose loss to a power failure repeats work and breaks no promise.
+    kWithNextFlush,
+  };
+
   // Runs `body` in one IMMEDIATE transaction; commits when it returns Ok, rolls back otherwise.
   // Holding the store's lock for the whole body keeps transactions from interleaving
   // on the shared connection.
-  // It returns once the commit is durable, and the flush happens after the lock is
-  // released, so other transactions proceed meanwhile.
+  // The flush happens after the lock is released, so other transactions proceed
+  // meanwhile. A transaction that registered AfterDurable callbacks waits for it
+  // whatever `durability` says.
   template <typename Fn>
-  Status Transaction(Fn&& body) {
+  Status Transaction(Fn&& body, Durability durability = Durability::kFlushed) {
     std::uint64_t commit = 0;
+    std::vector<std::function<void()>> after_durable;
     {
       std::lock_guard lock(mu_);
       VTPMD_RETURN_IF_ERROR(ExecLocked("BEGIN IMMEDIATE"));
       Status status = body();
+      after_durable = std::exchange(after_durable_, {});
       if (!status.ok()) {
         (void)ExecLocked("ROLLBACK");
         return status;
@@ -105,8 +120,17 @@ class Store {
       VTPMD_RETURN_IF_ERROR(ExecLocked("COMMIT"));
       if (group_sync_) commit = group_sync_->Committed();
     }
-    return group_sync_ ? group_sync_->WaitDurable(commit) : Ok();
+    if (group_sync_ && (durability == Durability::kFlushed || !after_durable.empty())) {
+      VTPMD_RETURN_IF_ERROR(group_sync_->WaitDurable(commit));
+    }
+    for (const auto& callback : after_durable) callback();
+    return Ok();
   }
+
+  // Inside a Transaction() body: `callback` runs once that transaction's commit is on
+  // stable storage, outside the store's lock; never if it rolls back or the flush
+  // fails. Outside a transaction the write before it was flushed already, so it runs now.
+  void AfterDurable(std::function<void()> callback);
 
  private:
   friend class Statement;
@@ -124,6 +148,7 @@ class Store {
   std::recursive_mutex mu_;
   int schema_version_ = 0;
   std::unique_ptr<GroupSync> group_sync_;  // null in memory
+  std::vector<std::function<void()>> after_durable_;  // of the open transaction; guarded by mu_
   // Compiling SQL costs more than running most of ours; finished statements wait
   // here, reset, for the next Prepare of the same text. Guarded by mu_.
   struct SqlHash {

@@ -140,7 +140,7 @@ Status Application::EnsureAdminToken() {
 }
 
 Status Application::StartInstances() {
-  events_ = std::make_unique<EventLog>(*store_, clock_, rng_);
+  VTPMD_ASSIGN_OR_RETURN(events_, EventLog::Open(*store_, clock_, rng_));
   certificates_ = std::make_unique<CertificateService>(*store_, *ca_, *events_, clock_);
   policies_ = std::make_unique<PolicyService>(*store_, *events_, clock_);
   // Hardware TPMs enroll with EK certificates under the configured manufacturer roots.

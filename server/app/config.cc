@@ -130,6 +130,9 @@ Status SetOption(std::string_view key, std::string_view value, Config& config) {
   } else if (key == "webhook-retry-horizon") {
     VTPMD_ASSIGN_OR_RETURN(auto s, ParseInteger<int>(value, key, 1, 30 * 24 * 3600));
     config.webhook_retry_horizon = std::chrono::seconds(s);
+  } else if (key == "webhook-attempt-retention") {
+    VTPMD_ASSIGN_OR_RETURN(auto s, ParseInteger<int>(value, key, 1, 3650 * 24 * 3600));
+    config.webhook_attempt_retention = std::chrono::seconds(s);
   } else if (key == "webhook-disable-after-failures") {
     VTPMD_ASSIGN_OR_RETURN(config.webhook_disable_after_failures,
                            ParseInteger<std::int64_t>(value, key, 1, 1000000));
@@ -228,6 +231,8 @@ Event streams and webhook delivery (docs/notifications.md):
                             backoff after the first failure, doubling up to the max
                             (defaults 5000 and 3600000), with jitter
   --webhook-retry-horizon S an event is retried until it is S seconds old (default 259200, 3 days)
+  --webhook-attempt-retention S
+                            delivery attempts are kept for S seconds (default 2592000, 30 days)
   --webhook-disable-after-failures N
                             a subscription is disabled after N consecutive failures (default 100)
   --webhook-threads N       delivery I/O threads (default 1)

@@ -58,6 +58,7 @@ struct Config {
   std::chrono::milliseconds webhook_retry_first{5000};
   std::chrono::milliseconds webhook_retry_max{3600 * 1000};
   std::chrono::seconds webhook_retry_horizon{3 * 24 * 3600};
+  std::chrono::seconds webhook_attempt_retention{30 * 24 * 3600};
   std::int64_t webhook_disable_after_failures = 100;
   unsigned webhook_threads = 1;
   std::chrono::seconds webhook_secret_grace{24 * 3600};

@@ -1,9 +1,9 @@
 #pragma once
 // Tells the event log's readers (the webhook dispatcher, live SSE streams) that an
 // event was recorded, so they read the log when there is something to read instead
-// of polling it. A listener runs on the recording thread, possibly inside the
-// recording transaction: it must only hand the news on (post, notify), never read
-// the store itself there.
+// of polling it. A listener runs on the recording thread once the recording
+// transaction is on stable storage, outside the store's lock; it should only hand
+// the news on (post, notify), since the recorder waits for it.
 
 #include <cstdint>
 #include <functional>

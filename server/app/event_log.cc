@@ -38,6 +38,20 @@ bool EventSelected(const std::vector<std::string>& types, const std::vector<std:
          among(instance_ids, event.scope.instance_id);
 }
 
+Result<std::unique_ptr<EventLog>> EventLog::Open(Store& store, const Clock& clock, Rng& rng) {
+  std::unique_ptr<EventLog> log(new EventLog(store, clock, rng, 0));
+  VTPMD_ASSIGN_OR_RETURN(std::int64_t last, log->LastSeq());
+  log->durable_seq_ = last;
+  return log;
+}
+
+void EventLog::Flushed(std::int64_t seq) {
+  std::int64_t known = durable_seq_.load();
+  while (known < seq && !durable_seq_.compare_exchange_weak(known, seq)) {
+  }
+  feed_.Published();
+}
+
 Status EventLog::Record(std::string_view type, std::string_view subject, std::string_view data_json,
                         const EventScope& scope) {
   VTPMD_ASSIGN_OR_RETURN(Bytes id, rng_.Generate(16));
@@ -46,13 +60,16 @@ Status EventLog::Record(std::string_view type, std::string_view subject, std::st
   // VM filters select it too.
   VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
       "INSERT INTO events(id, type, subject, data_json, created_at, instance_id, vm_id) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, (SELECT vm_id FROM instances WHERE id = ?6)))"));
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, (SELECT vm_id FROM instances WHERE id = ?6))) RETURNING seq"));
   insert.Bind(1, HexEncode(id)).Bind(2, type).Bind(3, subject).Bind(4, data_json).Bind(5, std::int64_t{now});
   if (!scope.instance_id.empty()) insert.Bind(6, scope.instance_id);
   if (!scope.vm_id.empty()) insert.Bind(7, scope.vm_id);
-  VTPMD_RETURN_IF_ERROR(insert.Run());
-  // Readers woken now wait on the store until this transaction commits.
-  feed_.Published();
+  VTPMD_ASSIGN_OR_RETURN(bool row, insert.Step());
+  if (!row) return Internal("the event insert returned no seq");
+  const std::int64_t seq = insert.Int(0);
+  VTPMD_ASSIGN_OR_RETURN(bool more, insert.Step());
+  if (more) return Internal("the event insert returned more than one row");
+  store_.AfterDurable([this, seq] { Flushed(seq); });
   return Ok();
 }
 
@@ -60,10 +77,10 @@ Result<EventPage> EventLog::List(const EventQuery& query) const {
   // Type patterns are matched here rather than in SQL: there are few, and a page
   // that filters everything out still advances the caller's cursor.
   VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare("SELECT " + std::string(kColumns) +
-                                                     " FROM events WHERE seq > ? AND (? = '' OR subject = ?) "
-                                                     "ORDER BY seq LIMIT ?"));
-  select.Bind(1, query.after_seq).Bind(2, query.subject).Bind(3, query.subject)
-      .Bind(4, static_cast<std::int64_t>(query.limit));
+                                                     " FROM events WHERE seq > ? AND seq <= ? "
+                                                     "AND (? = '' OR subject = ?) ORDER BY seq LIMIT ?"));
+  select.Bind(1, query.after_seq).Bind(2, durable_seq_.load()).Bind(3, query.subject).Bind(4, query.subject)
+      .Bind(5, static_cast<std::int64_t>(query.limit));
   EventPage page;
   page.next_after = query.after_seq;
   while (true) {
@@ -78,8 +95,8 @@ Result<EventPage> EventLog::List(const EventQuery& query) const {
 
 Result<Event> EventLog::Get(std::string_view id) const {
   VTPMD_ASSIGN_OR_RETURN(auto select,
-                         store_.Prepare("SELECT " + std::string(kColumns) + " FROM events WHERE id = ?"));
-  select.Bind(1, id);
+                         store_.Prepare("SELECT " + std::string(kColumns) + " FROM events WHERE id = ? AND seq <= ?"));
+  select.Bind(1, id).Bind(2, durable_seq_.load());
   VTPMD_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return NotFound("no event " + std::string(id));
   return ReadEvent(select);

@@ -3,7 +3,9 @@
 // transaction as the change (a transactional outbox), so no change happens without
 // its event and a crash loses none. `seq` is the cursor readers resume from.
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,24 +49,35 @@ struct EventPage {
 
 class EventLog {
  public:
-  EventLog(Store& store, const Clock& clock, Rng& rng) : store_(store), clock_(clock), rng_(rng) {}
+  // Everything in the store when it opens was flushed by the opening.
+  static Result<std::unique_ptr<EventLog>> Open(Store& store, const Clock& clock, Rng& rng);
 
-  // Call it inside the transaction that makes the change it describes.
+  // Call it inside the transaction that makes the change it describes. Readers see
+  // the event, and the feed tells them of it, once that transaction is on stable
+  // storage: an event a power failure could undo is never handed out, so no seq is
+  // ever seen with two different events.
   Status Record(std::string_view type, std::string_view subject, std::string_view data_json,
                 const EventScope& scope = {});
   // Events after `after_seq`, oldest first; `limit` bounds the rows looked at.
   Result<EventPage> List(const EventQuery& query) const;
   Result<Event> Get(std::string_view id) const;
-  // The newest event's seq, 0 when there is none.
+  // The newest event's seq, 0 when there is none, flushed or not: a transaction
+  // that reads it is flushed after every event it saw.
   Result<std::int64_t> LastSeq() const;
 
   EventFeed& feed() { return feed_; }
 
  private:
+  EventLog(Store& store, const Clock& clock, Rng& rng, std::int64_t durable_seq)
+      : store_(store), clock_(clock), rng_(rng), durable_seq_(durable_seq) {}
+  void Flushed(std::int64_t seq);
+
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
   EventFeed feed_;
+  // Every event up to it is on stable storage (commits are flushed in seq order).
+  std::atomic<std::int64_t> durable_seq_;
 };
 
 // True when `type` is one of `patterns` (exact names, "prefix.*", or "*").

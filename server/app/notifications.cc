@@ -37,6 +37,7 @@ Result<std::unique_ptr<Notifications>> StartNotifications(const Config& config, 
   webhooks::DispatcherOptions dispatch;
   dispatch.retry = {config.webhook_retry_first, config.webhook_retry_max};
   dispatch.retry_horizon = config.webhook_retry_horizon;
+  dispatch.attempt_retention = config.webhook_attempt_retention;
   dispatch.disable_after_failures = config.webhook_disable_after_failures;
   dispatch.url_policy = policy;
   auto notifications = std::make_unique<Notifications>();

@@ -249,6 +249,17 @@ Status SubscriptionRecords::AddAttempt(const DeliveryAttempt& a) {
   return insert.Run();
 }
 
+Result<std::int64_t> SubscriptionRecords::PruneAttempts(std::int64_t before_ms, std::size_t limit) {
+  // Attempts are appended roughly in time order, so the oldest rows by seq are the
+  // candidates; looking at no more than `limit` of them bounds each call's work.
+  VTPMD_ASSIGN_OR_RETURN(auto prune, store_.Prepare(
+      "DELETE FROM delivery_attempts WHERE seq IN (SELECT seq FROM delivery_attempts ORDER BY seq LIMIT ?) "
+      "AND attempted_at_ms < ?"));
+  prune.Bind(1, static_cast<std::int64_t>(limit)).Bind(2, before_ms);
+  VTPMD_RETURN_IF_ERROR(prune.Run());
+  return static_cast<std::int64_t>(prune.Changes());
+}
+
 Result<std::vector<DeliveryAttempt>> SubscriptionRecords::ListAttempts(std::string_view subscription_id,
                                                                        std::int64_t before_seq,
                                                                        std::size_t limit) const {

@@ -102,6 +102,9 @@ class SubscriptionRecords {
   Result<std::vector<DeliveryAttempt>> ListAttempts(std::string_view subscription_id, std::int64_t before_seq,
                                                     std::size_t limit) const;
 
+  // Deletes up to `limit` of the oldest attempts made before `before_ms`; how many it deleted.
+  Result<std::int64_t> PruneAttempts(std::int64_t before_ms, std::size_t limit);
+
   Result<std::int64_t> CountOwnedBy(std::string_view owner_token) const;
   Result<std::int64_t> CountRedeliveries(std::string_view subscription_id) const;
   Status AddRedelivery(const Redelivery& redelivery);

@@ -17,6 +17,12 @@ constexpr std::size_t kScanPage = 500;
 // cannot stall retries for long.
 constexpr std::chrono::milliseconds kLongestSleep{1000};
 
+// Old attempts go in small deletes, a few per round, so that a large backlog of
+// them never holds the store (or the loop) for long.
+constexpr std::size_t kPruneBatch = 1000;
+constexpr int kPruneBatchesPerRound = 10;
+constexpr std::chrono::seconds kLongestPruneInterval{60};
+
 std::int64_t ToMs(std::chrono::seconds s) { return std::chrono::duration_cast<std::chrono::milliseconds>(s).count(); }
 
 }  // namespace
@@ -351,6 +357,9 @@ void Dispatcher::Settle(Completion completion, Batch& batch) {
 
 Status Dispatcher::Commit(Batch& batch) {
   if (batch.empty()) return Ok();
+  // Waiting for the flush here would hold every lane's next event behind it. Lost
+  // to a power failure, progress and attempts only make events go out again (at
+  // least once); a batch that records an event still waits (see EventLog::Record).
   Status committed = store_.Transaction([&]() -> Status {
     for (const auto& [id, progress] : batch.progress) VTPMD_RETURN_IF_ERROR(records_.SaveProgress(progress));
     for (const app::DeliveryAttempt& attempt : batch.attempts) VTPMD_RETURN_IF_ERROR(records_.AddAttempt(attempt));
@@ -364,9 +373,27 @@ Status Dispatcher::Commit(Batch& batch) {
                                            boost::json::serialize(boost::json::object{{"subscription_id", id}})));
     }
     return Ok();
-  });
+  }, Store::Durability::kWithNextFlush);
   for (const auto& [id, why] : batch.disables) lanes_.erase(id);
   return committed;
+}
+
+void Dispatcher::PruneAttempts(std::int64_t now_ms) {
+  next_prune_ms_ = now_ms + ToMs(std::min(options_.attempt_retention, kLongestPruneInterval));
+  const std::int64_t before_ms = now_ms - ToMs(options_.attempt_retention);
+  for (int batch = 0; batch < kPruneBatchesPerRound; ++batch) {
+    std::int64_t deleted = 0;
+    // A delete lost to a power failure is made again.
+    Status pruned = store_.Transaction([&]() -> Status {
+      VTPMD_ASSIGN_OR_RETURN(deleted, records_.PruneAttempts(before_ms, kPruneBatch));
+      return Ok();
+    }, Store::Durability::kWithNextFlush);
+    if (!pruned.ok()) {
+      app::Log(app::LogLevel::kError, "cannot delete old delivery attempts: " + pruned.error().message());
+      return;
+    }
+    if (deleted < static_cast<std::int64_t>(kPruneBatch)) return;
+  }
 }
 
 void Dispatcher::Loop() {
@@ -425,6 +452,8 @@ void Dispatcher::Loop() {
     }
     const std::int64_t now_ms = NowMs();
     SendReady(now_ms);
+    // The loop wakes at least every kLongestSleep, often enough for this.
+    if (now_ms >= next_prune_ms_) PruneAttempts(now_ms);
     next_due_ms = 0;
     for (const auto& [id, lane] : lanes_) {
       if (lane->in_flight || lane->disabled || lane->reload_pending) continue;

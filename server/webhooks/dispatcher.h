@@ -40,6 +40,7 @@ struct DispatcherOptions {
   std::chrono::seconds retry_horizon{3 * 24 * 3600};
   std::int64_t disable_after_failures = 100;  // consecutive, across events
   std::size_t lane_queue = 256;               // events held in memory per subscription
+  std::chrono::seconds attempt_retention{30 * 24 * 3600};  // delivery attempts older are deleted
   CallbackUrlPolicy url_policy;
 };
 
@@ -77,6 +78,7 @@ class Dispatcher {
   void SendReady(std::int64_t now_ms);
   void Send(Lane& lane, const PreparedEvent& event, bool redelivery);
   std::chrono::milliseconds Backoff(std::int64_t failures);
+  void PruneAttempts(std::int64_t now_ms);
 
   const DispatcherOptions options_;
   std::unique_ptr<WebhookClient> client_;
@@ -90,6 +92,7 @@ class Dispatcher {
   // Planner state: touched only by the loop thread.
   std::map<std::string, std::unique_ptr<Lane>, std::less<>> lanes_;
   std::int64_t scanned_ = 0;  // the last event seq distributed to lanes that keep up
+  std::int64_t next_prune_ms_ = 0;
 
   // Inputs from other threads.
   std::mutex mu_;

@@ -105,7 +105,7 @@ struct PrivacyCa {
     const SecretBytes data_key = Must(rng.GenerateSecret(32), "data key");
     hierarchy = Must(ca::CaHierarchy::LoadOrCreate(*store, data_key, ca::CaOptions{}, clock, rng), "CA hierarchy");
     verifier.emplace(Must(ca::EkCertificateVerifier::Create(*store, *hierarchy, {}), "EK verifier"));
-    events = std::make_unique<app::EventLog>(*store, clock, rng);
+    events = Must(app::EventLog::Open(*store, clock, rng), "event log");
     const ca::Issuer* privacy_ca = Must(hierarchy->issuer(ca::IssuerRole::kPrivacyCa), "privacy CA");
     // As EnrollmentService's hook: the event row commits with the certificate.
     auto announce = [this](X509*, std::string_view serial, std::string_view, std::string_view kind) -> Status {

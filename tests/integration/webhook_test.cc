@@ -335,6 +335,35 @@ TEST_F(WebhookTest, VtpmctlManagesSubscriptions) {
   EXPECT_EQ(exit_code, 1);
 }
 
+// Delivery history is kept for --webhook-attempt-retention, then deleted by the dispatcher.
+TEST(WebhookHistory, AttemptsOlderThanTheRetentionAreDeleted) {
+  const auto scratch = MakeTempDir("vtpmd-webhook-history");
+  auto receiver = WebhookReceiver::Start(scratch);
+  ASSERT_TRUE(receiver.ok()) << receiver.error().message();
+  std::vector<std::string> flags = ReceiverFlags(**receiver);
+  flags.insert(flags.end(), {"--webhook-attempt-retention", "3"});
+  auto server = VtpmdProcess::Start(scratch / "data", flags);
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  const std::string token = NewToken(**server, "subscriber");
+  JsonReply created = Call(**server, "POST", "/v1/subscriptions", token,
+                           R"({"url":")" + (*receiver)->Url("/history") + R"(","event_types":["policy.deleted"]})");
+  ASSERT_EQ(created.status, 201u) << created.raw;
+  (*receiver)->AcceptSecrets("/history", {Field(created.body, "secret")});
+  const std::string deliveries = "/v1/subscriptions/" + Field(created.body, "id") + "/deliveries";
+  const auto attempts = [&] {
+    JsonReply listed = Call(**server, "GET", deliveries, token);
+    EXPECT_EQ(listed.status, 200u) << listed.raw;
+    return listed.status == 200u ? listed.body.as_object().at("deliveries").as_array().size() : 0u;
+  };
+
+  PolicyDeletedEvent(**server, "kept-for-a-while");
+  ASSERT_TRUE(Eventually([&] { return attempts() == 1; }));
+  ASSERT_TRUE(Eventually([&] { return attempts() == 0; })) << "still listed after the retention";
+  EXPECT_EQ((*receiver)->AcceptedIds("/history").size(), 1u);
+  EXPECT_EQ((*server)->Stop(), 0);
+  std::filesystem::remove_all(scratch);
+}
+
 // kill -9 in the middle of delivering: after the restart every event still arrives
 // at least once, and nothing the receiver accepted was lost or left out.
 TEST(WebhookCrash, NoEventIsLostToKill9MidDelivery) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -68,6 +69,36 @@ TEST(Store, TransactionRollsBackOnError) {
   ASSERT_TRUE(count.ok());
   ASSERT_TRUE(*count->Step());
   EXPECT_EQ(count->Int(0), 0);
+}
+
+TEST(Store, AfterDurableRunsOnlyForCommittedTransactionsAndAfterTheLockIsReleased) {
+  auto opened = Store::OpenInMemory(kTwoSteps);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  std::vector<std::string> ran;
+  Status failed = store.Transaction([&]() -> Status {
+    store.AfterDurable([&] { ran.push_back("rolled back"); });
+    return InvalidArgument("caller changed its mind");
+  });
+  EXPECT_FALSE(failed.ok());
+  Status committed = store.Transaction([&]() -> Status {
+    VTPMD_ASSIGN_OR_RETURN(auto insert, store.Prepare("INSERT INTO t(name) VALUES('a')"));
+    VTPMD_RETURN_IF_ERROR(insert.Run());
+    store.AfterDurable([&] {
+      // Another thread can use the store by now: the callback may wake readers.
+      std::thread reader([&] {
+        auto count = store.Prepare("SELECT COUNT(*) FROM t");
+        ran.push_back(count.ok() && *count->Step() ? "committed, saw " + std::to_string(count->Int(0)) : "failed");
+      });
+      reader.join();
+    });
+    ran.push_back("body");
+    return Ok();
+  }, Store::Durability::kWithNextFlush);
+  ASSERT_TRUE(committed.ok());
+  // Outside a transaction the preceding write is already flushed.
+  store.AfterDurable([&] { ran.push_back("alone"); });
+  EXPECT_EQ(ran, (std::vector<std::string>{"body", "committed, saw 1", "alone"}));
 }
 
 TEST(Store, BindsAndReadsValuesAndReportsConstraintViolations) {

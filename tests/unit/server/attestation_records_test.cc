@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <memory>
 
 #include "core/clock.h"
 #include "core/random.h"
@@ -19,8 +20,8 @@ class AttestationRecordsTest : public ::testing::Test {
  protected:
   AttestationRecordsTest()
       : store_(Store::OpenInMemory(schema::Migrations()).value()),
-        events_(*store_, clock_, rng_),
-        records_(*store_, events_) {}
+        events_(EventLog::Open(*store_, clock_, rng_).value()),
+        records_(*store_, *events_) {}
 
   static AttestationRecord Record(std::string id, std::string status, std::string instance) {
     AttestationRecord record{.id = std::move(id),
@@ -42,7 +43,7 @@ class AttestationRecordsTest : public ::testing::Test {
   FakeClock clock_{TimePoint(std::chrono::seconds(1700000000))};
   DeterministicRng rng_{7};
   std::unique_ptr<Store> store_;
-  EventLog events_;
+  std::unique_ptr<EventLog> events_;
   AttestationRecords records_;
 };
 
@@ -60,12 +61,12 @@ TEST_F(AttestationRecordsTest, ABatchIsStoredWithItsEventsAndClocks) {
   EXPECT_EQ(fetched->policy_version, 2);
   EXPECT_EQ(records_.Get("missing").error().code(), ErrorCode::kNotFound);
 
-  auto failed = events_.List({.subject = "attestations/a2", .types = {}});
+  auto failed = events_->List({.subject = "attestations/a2", .types = {}});
   ASSERT_TRUE(failed.ok());
   ASSERT_EQ(failed->events.size(), 1u);
   EXPECT_EQ(failed->events[0].type, kAttestationFailedEvent);
   EXPECT_EQ(failed->events[0].scope.instance_id, "i1");
-  EXPECT_TRUE(events_.List({.subject = "attestations/a1", .types = {}})->events.empty()) << "only failures are events";
+  EXPECT_TRUE(events_->List({.subject = "attestations/a1", .types = {}})->events.empty()) << "only failures are events";
 
   policy::StoreAttestationHistory history(*store_);
   EXPECT_EQ(history.Last(Bytes{0, 11, 1}).value(), (policy::ClockSnapshot{500, 1, 0}));
@@ -88,7 +89,7 @@ TEST_F(AttestationRecordsTest, ABatchWithABadRecordStoresNothing) {
   const AttestationRecord duplicate = Record("b1", "affirming", "i1");
   EXPECT_FALSE(records_.InsertAll({&first, &duplicate}).ok());
   EXPECT_EQ(records_.Get("b1").error().code(), ErrorCode::kNotFound);
-  EXPECT_TRUE(events_.List({.subject = "attestations/b1", .types = {}})->events.empty());
+  EXPECT_TRUE(events_->List({.subject = "attestations/b1", .types = {}})->events.empty());
 }
 
 TEST_F(AttestationRecordsTest, TheWriterCompletesEachRecordOnceItIsStored) {

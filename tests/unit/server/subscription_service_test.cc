@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "core/bytes.h"
@@ -24,9 +25,9 @@ class SubscriptionServiceTest : public ::testing::Test {
   SubscriptionServiceTest()
       : store_(Store::OpenInMemory(schema::Migrations()).value()),
         clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000))),
-        events_(*store_, clock_, rng_),
+        events_(EventLog::Open(*store_, clock_, rng_).value()),
         data_key_(rng_.GenerateSecret(32).value()),
-        service_(Options(), *store_, events_, data_key_, clock_, rng_) {}
+        service_(Options(), *store_, *events_, data_key_, clock_, rng_) {}
 
   SubscriptionService::Options Options() {
     SubscriptionService::Options options;
@@ -37,7 +38,7 @@ class SubscriptionServiceTest : public ::testing::Test {
 
   Status RecordPolicyEvent(const std::string& name) {
     return store_->Transaction(
-        [&] { return events_.Record("policy.deleted", "policies/" + name, R"({"name":")" + name + "\"}"); });
+        [&] { return events_->Record("policy.deleted", "policies/" + name, R"({"name":")" + name + "\"}"); });
   }
 
   SubscriptionSettings Settings(std::vector<std::string> types = {"policy.*"}) {
@@ -47,7 +48,7 @@ class SubscriptionServiceTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   FakeClock clock_;
   OsRng rng_;
-  EventLog events_;
+  std::unique_ptr<EventLog> events_;
   SecretBytes data_key_;
   std::vector<std::string> changed_;
   SubscriptionService service_;
@@ -133,7 +134,7 @@ TEST_F(SubscriptionServiceTest, RedeliveryQueuesOnlySubscriptionsThatSelectTheEv
   auto instances = service_.Create(kAlice, Settings({"instance.*"}));
   ASSERT_TRUE(policies.ok() && instances.ok());
   ASSERT_TRUE(RecordPolicyEvent("p").ok());
-  auto event = events_.List({.after_seq = 0, .limit = 10, .subject = {}, .types = {}});
+  auto event = events_->List({.after_seq = 0, .limit = 10, .subject = {}, .types = {}});
   ASSERT_EQ(event->events.size(), 1u);
   const std::string event_id = event->events[0].id;
 
@@ -158,6 +159,32 @@ TEST_F(SubscriptionServiceTest, PrivateAndMalformedCallbacksAreRefusedAndStoreNo
   }
   EXPECT_TRUE(service_.List(kAdmin)->empty());
   EXPECT_TRUE(changed_.empty());
+}
+
+TEST_F(SubscriptionServiceTest, PruningDeletesOnlyAttemptsOlderThanTheCutoffAFewAtATime) {
+  auto created = service_.Create(kAlice, Settings());
+  ASSERT_TRUE(created.ok());
+  SubscriptionRecords records(*store_);
+  for (std::int64_t at_ms : {1000, 2000, 3000, 4000}) {
+    DeliveryAttempt attempt;
+    attempt.subscription_id = created->subscription.id;
+    attempt.event_id = "e";
+    attempt.event_seq = 1;
+    attempt.attempted_at_ms = at_ms;
+    ASSERT_TRUE(records.AddAttempt(attempt).ok());
+  }
+  const auto remaining = [&] {
+    std::vector<std::int64_t> times;
+    auto attempts = records.ListAttempts(created->subscription.id, 0, 10);
+    if (!attempts.ok()) return times;
+    for (const DeliveryAttempt& a : *attempts) times.push_back(a.attempted_at_ms);
+    return times;
+  };
+  EXPECT_EQ(*records.PruneAttempts(3500, 2), 2) << "at most the 2 oldest rows are looked at";
+  EXPECT_EQ(remaining(), (std::vector<std::int64_t>{4000, 3000}));
+  EXPECT_EQ(*records.PruneAttempts(3500, 100), 1);
+  EXPECT_EQ(*records.PruneAttempts(3500, 100), 0);
+  EXPECT_EQ(remaining(), std::vector<std::int64_t>{4000});
 }
 
 TEST_F(SubscriptionServiceTest, OneTokenOwnsAtMost100Subscriptions) {
