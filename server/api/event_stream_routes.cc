@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,8 @@ Result<std::int64_t> ParseLastEventId(std::string_view text) {
 
 struct Subscriber {
   std::shared_ptr<http::ResponseStream> stream;
+  std::string token_id;                   // what it was opened with
+  std::optional<std::int64_t> expires_at;  // the token's expiry, Unix seconds
   std::vector<std::string> types;
   std::int64_t cursor = 0;  // the last seq looked at for this client
   bool behind = true;       // there may be events after the cursor
@@ -56,12 +59,12 @@ struct Subscriber {
   SteadyClock::time_point next_heartbeat;
 };
 
-// Owns the producer thread of every stream. Feed listeners and stream closures only
-// set flags and notify; the log is read on the producer thread alone.
-class EventStreamHub {
+// Owns the producer thread of every stream. Feed listeners, stream closures and
+// revocations only set flags and notify; the log is read on the producer thread alone.
+class EventStreamHub final : public EventStreams {
  public:
-  EventStreamHub(app::EventLog& events, const EventStreamOptions& options)
-      : events_(events), options_(options), worker_([this] { Serve(); }) {
+  EventStreamHub(app::EventLog& events, const Clock& clock, const EventStreamOptions& options)
+      : events_(events), clock_(clock), options_(options), worker_([this] { Serve(); }) {
     listener_ = events_.feed().Listen([this] {
       std::lock_guard lock(mu_);
       published_ = true;
@@ -69,7 +72,7 @@ class EventStreamHub {
     });
   }
 
-  ~EventStreamHub() {
+  ~EventStreamHub() override {
     events_.feed().Unlisten(listener_);
     {
       std::lock_guard lock(mu_);
@@ -84,8 +87,15 @@ class EventStreamHub {
   EventStreamHub(const EventStreamHub&) = delete;
   EventStreamHub& operator=(const EventStreamHub&) = delete;
 
+  void EndStreamsOf(std::string_view token_id) override {
+    std::lock_guard lock(mu_);
+    ended_tokens_.emplace_back(token_id);
+    wake_.notify_one();
+  }
+
   // A new stream that starts after `cursor`, or Unavailable when at the cap.
-  Result<std::shared_ptr<http::ResponseStream>> Open(std::vector<std::string> types, std::int64_t cursor) {
+  Result<std::shared_ptr<http::ResponseStream>> Open(const auth::TokenInfo& token, std::vector<std::string> types,
+                                                    std::int64_t cursor) {
     std::size_t open = open_streams_.load();
     do {
       if (open >= options_.max_streams) {
@@ -95,6 +105,8 @@ class EventStreamHub {
     } while (!open_streams_.compare_exchange_weak(open, open + 1));
     auto subscriber = std::make_shared<Subscriber>();
     subscriber->stream = std::make_shared<http::ResponseStream>(options_.queue_bytes);
+    subscriber->token_id = token.id;
+    subscriber->expires_at = token.expires_at;
     subscriber->types = std::move(types);
     subscriber->cursor = cursor;
     subscriber->next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
@@ -116,7 +128,9 @@ class EventStreamHub {
     std::unique_lock lock(mu_);
     auto deadline = SteadyClock::time_point::max();
     while (true) {
-      const auto due = [this] { return stopping_ || published_ || reap_ || !joining_.empty(); };
+      const auto due = [this] {
+        return stopping_ || published_ || reap_ || !joining_.empty() || !ended_tokens_.empty();
+      };
       if (deadline == SteadyClock::time_point::max()) {
         wake_.wait(lock, due);
       } else {
@@ -127,18 +141,37 @@ class EventStreamHub {
       reap_ = false;
       for (auto& subscriber : joining_) subscribers_.push_back(std::move(subscriber));
       joining_.clear();
+      // A revocation that raced with a stream's opening still finds it here.
+      const std::vector<std::string> ended_tokens = std::exchange(ended_tokens_, {});
       lock.unlock();
+      EndStreams(ended_tokens);
       deadline = Round(published);
       lock.lock();
     }
   }
 
+  void EndStreams(const std::vector<std::string>& token_ids) {
+    for (auto& subscriber : subscribers_) {
+      if (std::find(token_ids.begin(), token_ids.end(), subscriber->token_id) != token_ids.end()) {
+        subscriber->stream->Close(http::ResponseStream::Closure::kServerClosing);
+      }
+    }
+  }
+
   // Feeds every stream what it is due; returns when the next round is due.
   SteadyClock::time_point Round(bool published) {
-    std::erase_if(subscribers_, [](const auto& subscriber) { return subscriber->stream->closed(); });
     const auto now = SteadyClock::now();
+    const std::int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+    for (auto& subscriber : subscribers_) {
+      if (subscriber->expires_at && *subscriber->expires_at <= now_s) {
+        subscriber->stream->Close(http::ResponseStream::Closure::kServerClosing);
+      }
+    }
+    std::erase_if(subscribers_, [](const auto& subscriber) { return subscriber->stream->closed(); });
     auto next = SteadyClock::time_point::max();
     for (auto& subscriber : subscribers_) {
+      if (subscriber->expires_at) next = std::min(next, now + std::chrono::seconds(*subscriber->expires_at - now_s));
       subscriber->behind = subscriber->behind || published;
       if (subscriber->behind) SendPage(*subscriber);
       if (now >= subscriber->next_heartbeat) {
@@ -189,6 +222,7 @@ class EventStreamHub {
   }
 
   app::EventLog& events_;
+  const Clock& clock_;
   const EventStreamOptions options_;
   std::atomic<std::size_t> open_streams_{0};
 
@@ -197,6 +231,7 @@ class EventStreamHub {
   bool published_ = false;
   bool reap_ = false;
   bool stopping_ = false;
+  std::vector<std::string> ended_tokens_;             // revoked since the producer last looked
   std::vector<std::shared_ptr<Subscriber>> joining_;  // opened, not yet seen by the producer
   std::vector<std::shared_ptr<Subscriber>> subscribers_;  // producer thread only
   app::EventFeed::ListenerId listener_ = 0;
@@ -205,17 +240,19 @@ class EventStreamHub {
 
 }  // namespace
 
-Status AddEventStreamRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EventLog& events,
-                            const EventStreamOptions& options) {
+Result<std::shared_ptr<EventStreams>> AddEventStreamRoutes(http::Router& router, const auth::Authorizer& authorizer,
+                                                           app::EventLog& events, const Clock& clock,
+                                                           const EventStreamOptions& options) {
   if (options.max_streams == 0 || options.queue_bytes < kPreamble.size() ||
       options.heartbeat_interval <= std::chrono::milliseconds::zero()) {
     return InvalidArgument("event stream options: max_streams, queue_bytes and heartbeat_interval must be positive");
   }
-  auto hub = std::make_shared<EventStreamHub>(events, options);
-  return router.Add("GET", "/v1/events/stream",
+  auto hub = std::make_shared<EventStreamHub>(events, clock, options);
+  VTPMD_RETURN_IF_ERROR(router.Add("GET", "/v1/events/stream",
                     [&authorizer, hub](const http::HttpRequest& request,
                                        const http::PathParams&) -> Result<http::HttpResponse> {
-                      VTPMD_RETURN_IF_ERROR(authorizer.Require(request, {auth::Role::kAdmin, auth::Role::kSubscriber}));
+                      VTPMD_ASSIGN_OR_RETURN(auth::TokenInfo token,
+                                             authorizer.Require(request, {auth::Role::kAdmin, auth::Role::kSubscriber}));
                       VTPMD_ASSIGN_OR_RETURN(QueryParams params, ParseQuery(request.query));
                       VTPMD_RETURN_IF_ERROR(RejectUnknownParams(params, {"after", "types"}));
                       VTPMD_ASSIGN_OR_RETURN(std::int64_t cursor, IntegerParam(params, "after", 0, 0, INT64_MAX));
@@ -230,9 +267,10 @@ Status AddEventStreamRoutes(http::Router& router, const auth::Authorizer& author
                       http::HttpResponse response;
                       response.content_type = "text/event-stream";
                       response.headers.emplace_back("X-Accel-Buffering", "no");  // nginx: pass events on at once
-                      VTPMD_ASSIGN_OR_RETURN(response.stream, hub->Open(std::move(types), cursor));
+                      VTPMD_ASSIGN_OR_RETURN(response.stream, hub->Open(token, std::move(types), cursor));
                       return response;
-                    });
+                    }));
+  return std::shared_ptr<EventStreams>(hub);
 }
 
 }  // namespace vtpmd::api

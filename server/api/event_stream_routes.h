@@ -5,7 +5,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
+#include <string_view>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "server/app/event_log.h"
 #include "server/auth/authorizer.h"
@@ -23,10 +26,21 @@ struct EventStreamOptions {
   std::size_t max_streams = 256;
 };
 
+// What the rest of vtpmd may ask of the open streams. A stream also ends by itself
+// when the token it was opened with expires.
+class EventStreams {
+ public:
+  virtual ~EventStreams() = default;
+  // Ends every stream opened with this token: it was revoked. A client that
+  // reconnects with it is refused.
+  virtual void EndStreamsOf(std::string_view token_id) = 0;
+};
+
 // The streams are fed by one thread of their own, which reads the log whenever its
-// feed says an event was recorded; it lives as long as the route's handler, which
-// must be destroyed before `events` is.
-Status AddEventStreamRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EventLog& events,
-                            const EventStreamOptions& options = {});
+// feed says an event was recorded; it lives as long as the route's handler and the
+// returned handle, which must be destroyed before `events` is.
+Result<std::shared_ptr<EventStreams>> AddEventStreamRoutes(http::Router& router, const auth::Authorizer& authorizer,
+                                                           app::EventLog& events, const Clock& clock,
+                                                           const EventStreamOptions& options = {});
 
 }  // namespace vtpmd::api

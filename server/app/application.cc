@@ -217,8 +217,6 @@ Status Application::StartNotifications() {
   auto notifications = app::StartNotifications(config_, *store_, *events_, data_key_, clock_, rng_);
   if (!notifications.ok()) return notifications.error().WithContext("notifications");
   notifications_ = std::move(*notifications);
-  SubscriptionService* subscriptions = notifications_->subscriptions.get();
-  tokens_->OnRevocation([subscriptions](std::string_view id) { return subscriptions->DisableOwnedBy(id); });
   return Ok();
 }
 
@@ -232,9 +230,19 @@ Status Application::BuildRoutes() {
   VTPMD_RETURN_IF_ERROR(api::AddPlatformRoutes(router_, *authorizer_, *platform_view_));
   VTPMD_RETURN_IF_ERROR(api::AddInstanceRoutes(router_, *authorizer_, *instances_));
   VTPMD_RETURN_IF_ERROR(api::AddEventRoutes(router_, *authorizer_, *events_));
-  VTPMD_RETURN_IF_ERROR(api::AddEventStreamRoutes(
-      router_, *authorizer_, *events_,
-      {config_.stream_heartbeat, config_.stream_queue_bytes, config_.max_streams}));
+  VTPMD_ASSIGN_OR_RETURN(std::shared_ptr<api::EventStreams> streams,
+                         api::AddEventStreamRoutes(router_, *authorizer_, *events_, clock_,
+                                                   {config_.stream_heartbeat, config_.stream_queue_bytes,
+                                                    config_.max_streams}));
+  // What a token owned goes with it: its subscriptions in the revocation's own
+  // transaction, its live streams once the revocation is durable.
+  SubscriptionService* subscriptions = notifications_->subscriptions.get();
+  Store* store = store_.get();
+  tokens_->OnRevocation([subscriptions, store, streams](std::string_view id) -> Status {
+    VTPMD_RETURN_IF_ERROR(subscriptions->DisableOwnedBy(id));
+    store->AfterDurable([streams, token_id = std::string(id)] { streams->EndStreamsOf(token_id); });
+    return Ok();
+  });
   VTPMD_RETURN_IF_ERROR(api::AddPolicyRoutes(router_, *authorizer_, *policies_));
   VTPMD_RETURN_IF_ERROR(api::AddAttestationRoutes(router_, *authorizer_, *attestations_));
   VTPMD_RETURN_IF_ERROR(api::AddSubscriptionRoutes(router_, *authorizer_, *notifications_->subscriptions));

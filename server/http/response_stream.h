@@ -23,7 +23,7 @@ class ResponseStream {
     kEnded,          // the producer is done: the queued bytes are written, then the connection ends
     kOverflow,       // a push would have exceeded the bound: the client is dropped
     kClientGone,     // the connection failed or the client closed it
-    kServerClosing,  // drain or shutdown
+    kServerClosing,  // drain, shutdown, or the client's token was revoked or expired
   };
 
   explicit ResponseStream(std::size_t max_queued_bytes) : max_queued_bytes_(max_queued_bytes) {}

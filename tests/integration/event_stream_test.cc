@@ -170,6 +170,31 @@ TEST_F(EventStreamTest, MalformedLastEventIdIsABadRequest) {
   }
 }
 
+// A stream lasts no longer than the token it was opened with: revoking the token
+// ends it at once, its expiry ends it by itself, and neither can reconnect.
+TEST_F(EventStreamTest, RevokingOrExpiringTheTokenEndsItsStreams) {
+  for (const bool revoke : {true, false}) {
+    JsonReply issued = Call(server(), "POST", "/v1/tokens", admin(),
+                            revoke ? R"({"role":"subscriber"})" : R"({"role":"subscriber","ttl_seconds":2})");
+    ASSERT_EQ(issued.status, 201u) << issued.raw;
+    const std::string token(issued.body.as_object().at("token").as_string());
+    const std::string id(issued.body.as_object().at("id").as_string());
+    std::promise<void> connected;
+    auto reading = std::async(std::launch::async, [&] {
+      // Only the server ending the stream makes this return: no event count is reached.
+      return ReadEvents("/v1/events/stream?types=none.such", Bearer(token), 1, &connected);
+    });
+    connected.get_future().wait();
+    if (revoke) {
+      ASSERT_EQ(Call(server(), "DELETE", "/v1/tokens/" + id, admin()).status, 204u);
+    }
+    ASSERT_EQ(reading.wait_for(std::chrono::milliseconds(kWaitMs)), std::future_status::ready)
+        << (revoke ? "revoked" : "expired") << " token's stream still open";
+    EXPECT_EQ(reading.get().response.status, 200u);
+    EXPECT_EQ(ReadEvents("/v1/events/stream", Bearer(token), 0).response.status, 401u);
+  }
+}
+
 // vtpmctl as a child whose standard output the test reads line by line.
 class TailProcess {
  public:
