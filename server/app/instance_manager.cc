@@ -343,11 +343,13 @@ void InstanceManager::Provision(const std::string& id) {
   Status done = [&]() -> Status {
     VTPMD_ASSIGN_OR_RETURN(std::shared_ptr<vtpm::VtpmInstance> instance, StartVtpm(*record));
     VTPMD_ASSIGN_OR_RETURN(auto keys, Manufacture(*record, *instance));
-    VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
+    // The relay is up before anyone reads "running" or is told instance.started,
+    // so a guest that acts on either finds its TPM there.
+    VTPMD_RETURN_IF_ERROR(Launch(*record, std::move(instance)));
+    return store_.Transaction([&]() -> Status {
       VTPMD_RETURN_IF_ERROR(records_.CompleteProvisioning(id, keys));
       return RecordEventInTransaction("instance.started", id, {});
-    }));
-    return Launch(*record, std::move(instance));
+    });
   }();
   if (done.ok()) return;
   const Error failure = WithDiskSpace(std::move(done).error());
