@@ -49,6 +49,9 @@ namespace {
 // (by a NAT or firewall) and would cost a delivery its whole timeout.
 constexpr std::chrono::seconds kMaxIdle{60};
 
+// Lookups of different hosts that may run at once; see host_resolver.h.
+constexpr std::size_t kResolverThreads = 4;
+
 // The framing is ours: a caller's value could contradict it (request smuggling).
 constexpr std::string_view kClientOwnedHeaders[] = {"host", "content-type", "content-length", "transfer-encoding",
                                                     "connection"};
@@ -88,11 +91,6 @@ Result<std::string> SerializeRequest(const CallbackUrl& url, const http::HeaderL
   if (!has_user_agent) wire.append("User-Agent: vtpmd-webhooks/" VTPMD_VERSION "\r\n");
   wire.append("\r\n").append(body);
   return wire;
-}
-
-IpAddress ToIpAddress(const asio::ip::address& address) {
-  if (address.is_v4()) return IpAddress::V4(address.to_v4().to_bytes());
-  return IpAddress::V6(address.to_v6().to_bytes());
 }
 
 asio::ip::address ToAsio(const IpAddress& address) {
@@ -167,10 +165,15 @@ class ClientCore {
         tls_(asio::ssl::context::tls_client),
         io_(static_cast<int>(options_.threads)) {}
 
-  Status ConfigureTls() { return http::ConfigureSystemTrustClientTls(tls_.native_handle(), options_.extra_ca_pem); }
+  Status Start() {
+    VTPMD_RETURN_IF_ERROR(http::ConfigureSystemTrustClientTls(tls_.native_handle(), options_.extra_ca_pem));
+    VTPMD_ASSIGN_OR_RETURN(resolver_, HostResolver::Start(kResolverThreads, options_.lookup));
+    return Ok();
+  }
 
   const WebhookClientOptions& options() const { return options_; }
   asio::io_context& io() { return io_; }
+  HostResolver& resolver() { return *resolver_; }
 
   // An idle connection to the URL's origin, or a new, unconnected one.
   std::unique_ptr<Connection> Acquire(const CallbackUrl& url) {
@@ -209,6 +212,9 @@ class ClientCore {
   const WebhookClientOptions options_;
   asio::ssl::context tls_;
   asio::io_context io_;  // after tls_: pending deliveries hold TLS streams
+  // After io_: its last answers post to the I/O context, stopped by then, whose
+  // destruction then completes their deliveries.
+  std::unique_ptr<HostResolver> resolver_;
   std::mutex mutex_;
   // After io_: idle sockets must close before their I/O context goes.
   std::map<std::string, std::vector<std::unique_ptr<Connection>>, std::less<>> idle_;
@@ -257,8 +263,9 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
   void OnDeadline() {
     if (finished_) return;
     timed_out_ = true;
+    // A lookup cannot be aborted: the delivery ends now and its answer is ignored.
+    if (resolving_) return Fail("resolve " + url_.host(), asio::error::timed_out);
     // Aborts whatever is pending; its handler reports the timeout.
-    if (resolver_) resolver_->cancel();
     connection_->Close();
   }
 
@@ -269,21 +276,25 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
       if (!allowed.ok()) return Refuse(allowed.error().message());
       return ConnectTo({tcp::endpoint(ToAsio(*literal), url_.port())});
     }
-    resolver_.emplace(connection_->strand());
-    resolver_->async_resolve(url_.host(), std::to_string(url_.port()), tcp::resolver::numeric_service,
-                             [self = shared_from_this()](const ErrorCode& ec, const tcp::resolver::results_type& results) {
-                               self->OnResolved(ec, results);
-                             });
+    resolving_ = true;
+    core_.resolver().Resolve(url_.host(), [self = shared_from_this(), strand = connection_->strand()](
+                                              Result<std::vector<IpAddress>> addresses) mutable {
+      asio::post(strand, [self = std::move(self), addresses = std::move(addresses)]() mutable {
+        self->OnResolved(std::move(addresses));
+      });
+    });
   }
 
-  void OnResolved(const ErrorCode& ec, const tcp::resolver::results_type& results) {
-    if (ec) return Fail("resolve " + url_.host(), ec);
+  void OnResolved(Result<std::vector<IpAddress>> addresses) {
+    if (finished_) return;  // timed out while the lookup ran
+    resolving_ = false;
+    if (!addresses.ok()) return Refuse(addresses.error().message());
     std::vector<tcp::endpoint> allowed;
     std::string refusal;
-    for (const auto& entry : results) {
-      Status checked = CheckAddress(ToIpAddress(entry.endpoint().address()), core_.options().url_policy);
+    for (const IpAddress& address : *addresses) {
+      Status checked = CheckAddress(address, core_.options().url_policy);
       if (checked.ok()) {
-        allowed.push_back(entry.endpoint());
+        allowed.emplace_back(ToAsio(address), url_.port());
       } else if (refusal.empty()) {
         refusal = checked.error().message();
       }
@@ -407,7 +418,7 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
   std::unique_ptr<Connection> connection_;
   asio::steady_timer deadline_;
   const Clock::time_point start_;
-  std::optional<tcp::resolver> resolver_;
+  bool resolving_ = false;
   std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
   bool timed_out_ = false;
   bool finished_ = false;
@@ -426,7 +437,7 @@ class WebhookClient::Impl {
   }
 
   Status Start() {
-    VTPMD_RETURN_IF_ERROR(core_.ConfigureTls());
+    VTPMD_RETURN_IF_ERROR(core_.Start());
     for (unsigned i = 0; i < core_.options().threads; ++i) {
       threads_.emplace_back([this] { core_.io().run(); });
     }

@@ -15,6 +15,7 @@
 #include "core/result.h"
 #include "server/http/http_types.h"
 #include "server/webhooks/callback_url.h"
+#include "server/webhooks/host_resolver.h"
 
 namespace vtpmd::webhooks {
 
@@ -25,6 +26,7 @@ struct WebhookClientOptions {
   std::size_t max_connections_per_origin = 8;  // idle keep-alive connections kept for reuse
   std::string extra_ca_pem;  // trusted in addition to the system store
   CallbackUrlPolicy url_policy;  // applied to every resolved address
+  HostResolver::Lookup lookup = HostResolver::SystemLookup();  // tests script it
 };
 
 struct DeliveryOutcome {

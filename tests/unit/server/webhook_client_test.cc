@@ -320,6 +320,51 @@ TEST(WebhookClientTest, TimesOutOnASilentReceiverWithoutHoldingUpOthers) {
   EXPECT_EQ(PostAndWait(*client, Url(HttpUrl(trickling))).error, "timed out after 300 ms");
 }
 
+// Holds lookups of one host until released.
+class HangingLookup {
+ public:
+  explicit HangingLookup(std::string host) : host_(std::move(host)) {}
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+    }
+    released_changed_.notify_all();
+  }
+  Result<std::vector<IpAddress>> operator()(const std::string& host) {
+    std::unique_lock lock(mu_);
+    if (host == host_) released_changed_.wait(lock, [&] { return released_; });
+    return std::vector<IpAddress>{IpAddress::Parse("127.0.0.1").value()};
+  }
+
+ private:
+  const std::string host_;
+  std::mutex mu_;
+  std::condition_variable released_changed_;
+  bool released_ = false;
+};
+
+TEST(WebhookClientTest, AHostWhoseLookupHangsTimesOutWithoutHoldingUpOthers) {
+  HangingLookup hang("hang.example");
+  WebhookClientOptions options = LoopbackOptions();
+  options.request_timeout = std::chrono::milliseconds(300);
+  options.lookup = [&hang](const std::string& host) { return hang(host); };
+  auto client = StartClient(std::move(options));
+  // Destroyed before the client, which waits for its lookups, whatever the test's outcome.
+  struct ReleaseOnExit {
+    HangingLookup& lookup;
+    ~ReleaseOnExit() { lookup.Release(); }
+  } release_on_exit{hang};
+  TestReceiver healthy(Always(Response(200, "OK")));
+
+  auto hanging = std::make_shared<std::promise<DeliveryOutcome>>();
+  auto hanging_done = hanging->get_future();
+  client->Post(Url("https://hang.example/hook"), {}, "{}", [hanging](DeliveryOutcome o) { hanging->set_value(std::move(o)); });
+  EXPECT_TRUE(PostAndWait(*client, Url("http://localhost:" + std::to_string(healthy.port()) + "/hook")).delivered());
+  ASSERT_EQ(hanging_done.wait_for(kWaitBound), std::future_status::ready) << "the deadline did not end the lookup's wait";
+  EXPECT_EQ(hanging_done.get().error, "timed out after 300 ms");
+}
+
 TEST(WebhookClientTest, RefusesOversizedResponsesAndDropsTheConnection) {
   TestReceiver receiver([](const ReceivedRequest& request) {
     if (request.target == "/big-body") return std::optional<Answer>(Answer{Response(200, "OK", std::string(100000, 'x'))});
