@@ -6,7 +6,9 @@ a single configured URL; this is its loop applied to many subscribers, written w
 the standard library only so it runs anywhere the benchmark does.
 
 usage: keylime_style_notifier.py CA_FILE BODY_FILE < urls (one per line)
-Prints {"started_ms": ..., "finished_ms": ..., "failed": N} on stdout.
+Prints {"started_ms": ..., "finished_ms": ..., "failed": N} on stdout, the times in
+milliseconds of the monotonic clock (CLOCK_MONOTONIC on Linux), the clock the
+benchmark driver and its receivers use, so that latencies can be taken across them.
 """
 import http.client
 import json
@@ -32,7 +34,7 @@ def main():
         body = f.read()
     urls = [line.strip() for line in sys.stdin if line.strip()]
     failed = 0
-    started = time.time() * 1000
+    started = time.monotonic_ns() / 1e6
     for url in urls:
         for attempt in range(5):
             try:
@@ -43,7 +45,7 @@ def main():
             time.sleep(0.1 * 2**attempt)
         else:
             failed += 1
-    print(json.dumps({"started_ms": started, "finished_ms": time.time() * 1000, "failed": failed}))
+    print(json.dumps({"started_ms": started, "finished_ms": time.monotonic_ns() / 1e6, "failed": failed}))
 
 
 if __name__ == "__main__":

@@ -5,43 +5,63 @@
 // just before the API call that makes the event to the arrival at the receiver).
 // Then BURST events at once, and the Keylime-style reference notifier
 // (keylime_style_notifier.py) sending one notification to the same receivers.
-//   node webhook_fanout.mjs API_URL ADMIN_TOKEN CERT KEY SUBSCRIBERS EVENTS BURST
+// The receivers are RECEIVERS (vtpmd_webhook_receivers, C++, one thread), so that
+// they take little of the CPU vtpmd runs on; it reports every arrival on stdout.
+//   node webhook_fanout.mjs API_URL ADMIN_TOKEN CERT KEY RECEIVERS SUBSCRIBERS EVENTS BURST
 // NODE_EXTRA_CA_CERTS must name vtpmd's root (for API_URL) and CERT (for the reference).
 // Prints one JSON object.
-import { createServer } from 'node:https';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const [api, admin, certFile, keyFile, subscribersText, eventsText, burstText] = process.argv.slice(2);
+const [api, admin, certFile, keyFile, receiversBinary, subscribersText, eventsText, burstText] =
+  process.argv.slice(2);
 const subscribers = Number(subscribersText);
 const events = Number(eventsText);
 const burst = Number(burstText);
-const nowMs = () => performance.timeOrigin + performance.now();
+// Every time here is CLOCK_MONOTONIC in milliseconds, the clock the receivers and the
+// reference notifier report in too (libuv's hrtime, clock_gettime and Python's
+// time.monotonic all read it on Linux), so their times subtract from ours.
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 // webhook-id (or "reference") -> arrival times
 const arrivals = new Map();
-const tls = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
-const ports = [];
-for (let i = 0; i < subscribers; ++i) {
-  const server = createServer(tls, (request, response) => {
-    const at = nowMs();
-    request.resume();
-    request.on('end', () => {
-      const id = request.headers['webhook-id'] ?? 'reference';
+const receivers = spawn(receiversBinary, [certFile, keyFile, String(subscribers)],
+                        { stdio: ['pipe', 'pipe', 'inherit'] });
+const receiversExited = new Promise((resolve) => receivers.on('exit', resolve));
+let receiversEnding = false;
+receivers.on('exit', (code, signal) => {
+  if (receiversEnding) return;
+  // Waiting for arrivals would never end.
+  process.stderr.write(`${receiversBinary} exited (${code ?? signal}) before the run was over\n`);
+  process.exit(1);
+});
+// Its first line: the ports, in order. Each later line: "<webhook-id> <monotonic ns>".
+const ports = await new Promise((resolve, reject) => {
+  let pending = '';
+  let portsLine = null;
+  receivers.stdout.setEncoding('utf8');
+  receivers.stdout.on('data', (chunk) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      if (portsLine === null) {
+        portsLine = line;
+        resolve(JSON.parse(line));
+        continue;
+      }
+      const space = line.lastIndexOf(' ');
+      const id = line.slice(0, space);
       if (!arrivals.has(id)) arrivals.set(id, []);
-      arrivals.get(id).push(at);
-      response.writeHead(204);
-      response.end();
-    });
+      arrivals.get(id).push(Number(line.slice(space + 1)) / 1e6);
+    }
   });
-  server.keepAliveTimeout = 120000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ports.push(server.address().port);
-}
+  receivers.on('error', reject);
+});
+if (ports.length !== subscribers) throw new Error(`${receiversBinary} listens on ${ports.length} ports`);
 
 async function call(method, path, token, body) {
   const response = await fetch(api + path, {
@@ -61,9 +81,12 @@ async function inParallel(count, width, job) {
   }));
 }
 
-const subscriber = (await call('POST', '/v1/tokens', admin, { role: 'subscriber' })).token;
-await inParallel(subscribers, 16, (i) => call('POST', '/v1/subscriptions', subscriber, {
-  url: `https://127.0.0.1:${ports[i]}/hook`, event_types: ['policy.deleted'] }));
+// Each relying party is its own subscriber, with its own token.
+await inParallel(subscribers, 16, async (i) => {
+  const subscriber = (await call('POST', '/v1/tokens', admin, { role: 'subscriber' })).token;
+  await call('POST', '/v1/subscriptions', subscriber, {
+    url: `https://127.0.0.1:${ports[i]}/hook`, event_types: ['policy.deleted'] });
+});
 const policy = (name) => ({ name, guest: { pcrs: { sha256: { 0: ['0'.repeat(64)] } } } });
 const total = events + burst;
 await inParallel(total, 8, (i) => call('POST', '/v1/policies', admin, policy(`fanout-${i}`)));
@@ -114,6 +137,8 @@ let output = '';
 notifier.stdout.on('data', (chunk) => { output += chunk; });
 await new Promise((resolve) => notifier.on('close', resolve));
 const reference = JSON.parse(output);
+// Its last arrivals can still be in the receivers' batch, which goes out within ~1 ms.
+await allArrived(['reference'], subscribers - reference.failed);
 const referenceLatencies = (arrivals.get('reference') ?? []).map((at) => at - reference.started_ms)
   .sort((a, b) => a - b);
 
@@ -135,4 +160,7 @@ process.stdout.write(JSON.stringify({
                deliveries_per_s: referenceLatencies.length / ((reference.finished_ms - reference.started_ms) / 1000),
                p50_ms: percentile(referenceLatencies, 50), p99_ms: percentile(referenceLatencies, 99) },
 }) + '\n');
+receiversEnding = true;
+receivers.stdin.end();  // the receivers' signal to exit
+await receiversExited;
 process.exit(0);

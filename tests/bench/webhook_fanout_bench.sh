@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Webhook fan-out (issue 6): one event to SUBSCRIBERS (1000) subscriptions, each its
-# own HTTPS receiver on loopback (node, one process), through a real vtpmd: time
+# own HTTPS receiver on loopback (vtpmd_webhook_receivers: one single-threaded C++
+# process, light so that the figures are vtpmd's), through a real vtpmd: time
 # until all have it, deliveries per second and event-to-delivery latency p50/p99,
 # for EVENTS (10) events one after the other (the first one cold: vtpmd opens and
 # TLS-handshakes every connection) and BURST (10) events at once. In the same run
 # the Keylime-style reference notifier (keylime_style_notifier.py: one thread, one
 # request at a time, a new connection each) sends one notification to the same
 # receivers. Writes a markdown section to OUT.md and the raw figures to OUT.json.
+# BUILD_DIR needs the targets vtpmd and vtpmd_webhook_receivers built.
 #
 # usage: tests/bench/webhook_fanout_bench.sh BUILD_DIR OUT.md [SUBSCRIBERS=1000] [EVENTS=10] [BURST=10]
 set -euo pipefail
-[[ $# -ge 2 ]] || { sed -n '2,12p' "$0" >&2; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,13p' "$0" >&2; exit 2; }
 build=$(realpath "$1") out=$2 subscribers=${3:-1000} events=${4:-10} burst=${5:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in node python3 openssl; do
@@ -18,6 +20,8 @@ for tool in node python3 openssl; do
 done
 vtpmd="$build/server/vtpmd"
 [[ -x "$vtpmd" ]] || { echo "build vtpmd in $build first" >&2; exit 2; }
+receivers="$build/tests/bench/vtpmd_webhook_receivers"
+[[ -x "$receivers" ]] || { echo "build vtpmd_webhook_receivers in $build first" >&2; exit 2; }
 
 source "$here/scratch.sh"
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
@@ -38,8 +42,8 @@ cat "$data/root-ca.pem" "$work/receiver.pem" >"$work/trust.pem"
 # Receivers need the open files: SUBSCRIBERS listening sockets and as many connections.
 ulimit -n "$(ulimit -Hn)"
 NODE_EXTRA_CA_CERTS="$work/trust.pem" node "$here/webhook_fanout.mjs" "https://127.0.0.1:$port" \
-  "$(cat "$data/admin.token")" "$work/receiver.pem" "$work/receiver.key" "$subscribers" "$events" "$burst" \
-  >"$work/result.json"
+  "$(cat "$data/admin.token")" "$work/receiver.pem" "$work/receiver.key" "$receivers" \
+  "$subscribers" "$events" "$burst" >"$work/result.json"
 
 python3 - "$work/result.json" "$out" "$subscribers" "$events" "$burst" "$load_before" <<'PY'
 import json, sys
@@ -63,8 +67,9 @@ with open(out, "a") as o:
 
 Latency runs from just before the API call that records the event to the arrival
 at the receiver (so it includes that call and the commit). Receivers: {subscribers}
-HTTPS servers in one node process, each its own origin, answering 204 without
-checking signatures; vtpmd signs every delivery. Load average before the run: {load}.
+TLS listeners in one single-threaded Asio process (vtpmd_webhook_receivers), each its
+own origin, answering 204 without checking signatures; vtpmd signs every delivery.
+Load average before the run: {load}.
 Reference delivered {r['reference']['delivered']}, failed {r['reference']['failed']}.
 
 """)
