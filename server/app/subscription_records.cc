@@ -223,21 +223,20 @@ Status SubscriptionRecords::Delete(std::string_view id) {
   });
 }
 
-Status SubscriptionRecords::SaveProgress(const DeliveryProgress& p) {
+Result<bool> SubscriptionRecords::SaveProgress(const DeliveryProgress& p) {
   VTPMD_ASSIGN_OR_RETURN(auto update, store_.Prepare(
       "UPDATE subscriptions SET cursor = MAX(cursor, ?), head_attempts = ?, next_attempt_at_ms = ?, "
       "failure_streak = ? WHERE id = ?"));
   update.Bind(1, p.cursor).Bind(2, p.head_attempts).Bind(3, p.next_attempt_at_ms).Bind(4, p.failure_streak)
       .Bind(5, p.subscription_id);
-  return update.Run();  // a subscription deleted meanwhile has no progress to keep
+  VTPMD_RETURN_IF_ERROR(update.Run());
+  return update.Changes() > 0;  // a subscription deleted meanwhile has no progress to keep
 }
 
 Status SubscriptionRecords::AddAttempt(const DeliveryAttempt& a) {
   VTPMD_ASSIGN_OR_RETURN(auto insert, store_.Prepare(
       "INSERT INTO delivery_attempts(subscription_id, event_id, event_seq, attempt, attempted_at_ms, http_status, "
-      "latency_us, error, outcome) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
-      // An answer that arrives after its subscription was deleted leaves no orphan row.
-      "WHERE EXISTS (SELECT 1 FROM subscriptions WHERE id = ?1)"));
+      "latency_us, error, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   insert.Bind(1, a.subscription_id).Bind(2, a.event_id).Bind(3, a.event_seq).Bind(4, a.attempt)
       .Bind(5, a.attempted_at_ms);
   if (a.http_status) {

@@ -94,8 +94,9 @@ class SubscriptionRecords {
   Result<std::vector<std::string>> DisableOwnedBy(std::string_view owner_token, std::string_view detail);
   Status Delete(std::string_view id);
 
-  // Call these inside one transaction per batch of outcomes.
-  Status SaveProgress(const DeliveryProgress& progress);
+  // Call these inside one transaction per batch of outcomes. SaveProgress says
+  // whether the subscription still exists; attempts are added only for those that do.
+  Result<bool> SaveProgress(const DeliveryProgress& progress);
   Status AddAttempt(const DeliveryAttempt& attempt);
 
   // Newest first, before `before_seq` (0: from the newest).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -285,6 +286,10 @@ void Dispatcher::SendReady(std::int64_t now_ms) {
   }
 }
 
+app::DeliveryProgress Dispatcher::Progress(const Lane& lane) {
+  return {lane.id, lane.cursor, lane.head_attempts, lane.next_attempt_at_ms, lane.failure_streak};
+}
+
 void Dispatcher::SettleRedelivery(Lane& lane, const Completion& completion, Batch& batch) {
   auto found = std::find_if(lane.redeliveries.begin(), lane.redeliveries.end(), [&](const Redelivery& r) {
     return r.event->event.seq == completion.event_seq;
@@ -307,6 +312,8 @@ void Dispatcher::SettleRedelivery(Lane& lane, const Completion& completion, Batc
     lane.redeliveries.erase(found);
   }
   batch.attempts.push_back(std::move(attempt));
+  // Unchanged, but saving it tells Commit whether the subscription still exists.
+  batch.progress[lane.id] = Progress(lane);
 }
 
 void Dispatcher::Settle(Completion completion, Batch& batch) {
@@ -352,7 +359,7 @@ void Dispatcher::Settle(Completion completion, Batch& batch) {
     lane.next_attempt_at_ms = 0;
   }
   batch.attempts.push_back(std::move(attempt));
-  batch.progress[lane.id] = {lane.id, lane.cursor, lane.head_attempts, lane.next_attempt_at_ms, lane.failure_streak};
+  batch.progress[lane.id] = Progress(lane);
 }
 
 Status Dispatcher::Commit(Batch& batch) {
@@ -361,8 +368,15 @@ Status Dispatcher::Commit(Batch& batch) {
   // to a power failure, progress and attempts only make events go out again (at
   // least once); a batch that records an event still waits (see EventLog::Record).
   Status committed = store_.Transaction([&]() -> Status {
-    for (const auto& [id, progress] : batch.progress) VTPMD_RETURN_IF_ERROR(records_.SaveProgress(progress));
-    for (const app::DeliveryAttempt& attempt : batch.attempts) VTPMD_RETURN_IF_ERROR(records_.AddAttempt(attempt));
+    // An answer that arrives after its subscription was deleted leaves no orphan row.
+    std::set<std::string, std::less<>> deleted;
+    for (const auto& [id, progress] : batch.progress) {
+      VTPMD_ASSIGN_OR_RETURN(bool exists, records_.SaveProgress(progress));
+      if (!exists) deleted.insert(id);
+    }
+    for (const app::DeliveryAttempt& attempt : batch.attempts) {
+      if (!deleted.contains(attempt.subscription_id)) VTPMD_RETURN_IF_ERROR(records_.AddAttempt(attempt));
+    }
     for (const auto& [id, seq] : batch.redeliveries_done) VTPMD_RETURN_IF_ERROR(records_.RemoveRedelivery(id, seq));
     for (const auto& [id, why] : batch.disables) {
       VTPMD_ASSIGN_OR_RETURN(bool disabled, records_.Disable(id, why));

@@ -72,6 +72,7 @@ class Dispatcher {
   Status ScanNewEvents();
   Status Refill(Lane& lane);
   void Offer(Lane& lane, const std::shared_ptr<const PreparedEvent>& event) const;
+  static app::DeliveryProgress Progress(const Lane& lane);
   void Settle(Completion completion, Batch& batch);
   void SettleRedelivery(Lane& lane, const Completion& completion, Batch& batch);
   Status Commit(Batch& batch);

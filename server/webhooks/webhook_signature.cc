@@ -16,9 +16,14 @@ constexpr std::string_view kSecretPrefix = "whsec_";
 
 }  // namespace
 
+Result<WebhookSecret> WebhookSecret::WithKey(SecretBytes key) {
+  VTPMD_ASSIGN_OR_RETURN(HmacKey mac, HmacKey::Create(HashAlg::kSha256, key));
+  return WebhookSecret(std::move(key), std::move(mac));
+}
+
 Result<WebhookSecret> WebhookSecret::Generate(Rng& rng) {
   VTPMD_ASSIGN_OR_RETURN(SecretBytes key, rng.GenerateSecret(kSecretBytes));
-  return WebhookSecret(std::move(key));
+  return WithKey(std::move(key));
 }
 
 Result<WebhookSecret> WebhookSecret::FromKey(SecretBytes key) {
@@ -26,7 +31,7 @@ Result<WebhookSecret> WebhookSecret::FromKey(SecretBytes key) {
   if (key.size() < kMinSecretBytes || key.size() > kMaxSecretBytes) {
     return InvalidArgument("a webhook secret has 24 to 64 bytes");
   }
-  return WebhookSecret(std::move(key));
+  return WithKey(std::move(key));
 }
 
 SecretBytes WebhookSecret::Text() const {
@@ -38,10 +43,10 @@ SecretBytes WebhookSecret::Text() const {
 
 Result<std::string> WebhookSecret::Sign(std::string_view message_id, std::int64_t timestamp,
                                         std::string_view body) const {
-  std::string signed_content;
-  signed_content.reserve(message_id.size() + body.size() + 24);
-  signed_content.append(message_id).append(".").append(std::to_string(timestamp)).append(".").append(body);
-  VTPMD_ASSIGN_OR_RETURN(Bytes mac, Hmac(HashAlg::kSha256, key_.view(), AsBytes(signed_content)));
+  const std::string time = std::to_string(timestamp);
+  constexpr std::string_view kDot = ".";
+  VTPMD_ASSIGN_OR_RETURN(Bytes mac,
+                         mac_.Mac({AsBytes(message_id), AsBytes(kDot), AsBytes(time), AsBytes(kDot), AsBytes(body)}));
   return "v1," + Base64Encode(mac);
 }
 

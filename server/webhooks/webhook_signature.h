@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/hmac_key.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret_bytes.h"
@@ -29,8 +30,10 @@ class WebhookSecret {
   Result<std::string> Sign(std::string_view message_id, std::int64_t timestamp, std::string_view body) const;
 
  private:
-  explicit WebhookSecret(SecretBytes key) : key_(std::move(key)) {}
+  static Result<WebhookSecret> WithKey(SecretBytes key);
+  WebhookSecret(SecretBytes key, HmacKey mac) : key_(std::move(key)), mac_(std::move(mac)) {}
   SecretBytes key_;
+  HmacKey mac_;  // keyed once: a delivery signs without setting the key up again
 };
 
 }  // namespace vtpmd::webhooks

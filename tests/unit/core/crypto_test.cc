@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/hmac_key.h"
 #include "core/random.h"
 #include "core/secret_bytes.h"
 
@@ -25,6 +26,23 @@ TEST(Hmac, MatchesRfc4231Case2) {
   auto mac = Hmac(HashAlg::kSha256, AsBytes("Jefe"), AsBytes("what do ya want for nothing?"));
   ASSERT_TRUE(mac.ok());
   EXPECT_EQ(HexEncode(*mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(HmacKey, KeyedOnceMatchesRfc4231Case2ForEveryMessageAndSplit) {
+  auto key = HmacKey::Create(HashAlg::kSha256, SecretBytes::CopyFrom(AsBytes("Jefe")));
+  ASSERT_TRUE(key.ok());
+  const std::string expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  for (int use = 0; use < 2; ++use) {
+    auto whole = key->Mac({AsBytes("what do ya want for nothing?")});
+    ASSERT_TRUE(whole.ok());
+    EXPECT_EQ(HexEncode(*whole), expected) << "use " << use;
+  }
+  auto parts = key->Mac({AsBytes("what do "), AsBytes(""), AsBytes("ya want for nothing?")});
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(HexEncode(*parts), expected);
+  auto other = key->Mac({AsBytes("something else")});
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*other, *Hmac(HashAlg::kSha256, AsBytes("Jefe"), AsBytes("something else")));
 }
 
 TEST(AesGcm, SealsAndOpensWithMatchingAad) {

@@ -1,0 +1,34 @@
+#pragma once
+// An HMAC key set up once and used for many messages. OpenSSL 3's one-shot HMAC()
+// fetches the algorithm and hashes the key again on every call; here each MAC
+// starts from a copy of the keyed state. The key lives only inside OpenSSL's
+// context, which wipes it when freed.
+
+#include <openssl/evp.h>
+
+#include <initializer_list>
+
+#include "core/bytes.h"
+#include "core/crypto.h"
+#include "core/openssl.h"
+#include "core/result.h"
+#include "core/secret_bytes.h"
+
+namespace vtpmd {
+
+class HmacKey {
+ public:
+  static Result<HmacKey> Create(HashAlg alg, const SecretBytes& key);
+
+  // The MAC of the parts' concatenation, without concatenating them. Safe to call
+  // from several threads at once: the keyed state is only read.
+  Result<Bytes> Mac(std::initializer_list<ByteView> parts) const;
+
+ private:
+  using MacCtxPtr = ossl::Owned<EVP_MAC_CTX, EVP_MAC_CTX_free>;
+  explicit HmacKey(MacCtxPtr keyed) : keyed_(std::move(keyed)) {}
+
+  MacCtxPtr keyed_;
+};
+
+}  // namespace vtpmd
