@@ -23,6 +23,10 @@ constexpr std::chrono::milliseconds kLongestSleep{1000};
 constexpr std::size_t kPruneBatch = 1000;
 constexpr int kPruneBatchesPerRound = 10;
 constexpr std::chrono::seconds kLongestPruneInterval{60};
+// Outcomes are committed in groups at most this far apart: during a fan-out, one
+// transaction then records hundreds of them instead of a few, writing each page of
+// the attempts' index once.
+constexpr std::chrono::milliseconds kCommitOutcomesEvery{5};
 
 std::int64_t ToMs(std::chrono::seconds s) { return std::chrono::duration_cast<std::chrono::milliseconds>(s).count(); }
 
@@ -86,7 +90,8 @@ Dispatcher::Dispatcher(DispatcherOptions options, std::unique_ptr<WebhookClient>
       records_(store),
       data_key_(data_key),
       clock_(clock),
-      rng_(rng) {}
+      rng_(rng),
+      outcomes_(std::make_unique<Batch>()) {}
 
 Result<std::unique_ptr<Dispatcher>> Dispatcher::Start(DispatcherOptions options, std::unique_ptr<WebhookClient> client,
                                                       Store& store, app::EventLog& events,
@@ -410,34 +415,48 @@ void Dispatcher::PruneAttempts(std::int64_t now_ms) {
   }
 }
 
+void Dispatcher::CommitOutcomes() {
+  commit_due_ms_ = 0;
+  if (outcomes_->empty()) return;
+  Status committed = Commit(*outcomes_);
+  *outcomes_ = Batch{};
+  // Delivered but unrecorded events are sent again after a restart: at least once.
+  if (!committed.ok()) app::Log(app::LogLevel::kError, "cannot record deliveries: " + committed.error().message());
+}
+
 void Dispatcher::Loop() {
   std::int64_t next_due_ms = 0;
   std::unique_lock lock(mu_);
   while (true) {
     const auto has_input = [this] { return stopping_ || new_events_ || !reloads_.empty() || !completions_.empty(); };
     if (!has_input()) {
-      const std::int64_t wait_ms = next_due_ms == 0 ? kLongestSleep.count()
-                                                    : std::clamp<std::int64_t>(next_due_ms - NowMs(), 0,
-                                                                               kLongestSleep.count());
+      std::int64_t due_ms = next_due_ms;
+      if (commit_due_ms_ != 0) due_ms = due_ms == 0 ? commit_due_ms_ : std::min(due_ms, commit_due_ms_);
+      const std::int64_t wait_ms = due_ms == 0 ? kLongestSleep.count()
+                                               : std::clamp<std::int64_t>(due_ms - NowMs(), 0, kLongestSleep.count());
       wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), has_input);
     }
-    if (stopping_) return;
+    if (stopping_) {
+      lock.unlock();
+      CommitOutcomes();
+      return;
+    }
     const bool scan = std::exchange(new_events_, false);
     std::vector<std::string> reloads = std::exchange(reloads_, {});
     std::vector<Completion> completions = std::exchange(completions_, {});
     lock.unlock();
 
-    Batch batch;
-    for (Completion& completion : completions) Settle(std::move(completion), batch);
+    for (Completion& completion : completions) Settle(std::move(completion), *outcomes_);
+    if (!outcomes_->empty() && commit_due_ms_ == 0) commit_due_ms_ = NowMs() + kCommitOutcomesEvery.count();
     // The next events go out before the outcomes are committed: a crash in between
-    // only sends an event again, which at-least-once allows, and the commit's flush
-    // stays off the delivery path.
+    // only sends an event again, which at-least-once allows.
     SendReady(NowMs());
-    Status committed = Commit(batch);
-    if (!committed.ok()) {
-      // Delivered but unrecorded events are sent again after a restart: at least once.
-      app::Log(app::LogLevel::kError, "cannot record deliveries: " + committed.error().message());
+    std::vector<std::string> deferred;
+    for (auto& [id, lane] : lanes_) {
+      if (lane->reload_pending && !lane->in_flight) deferred.push_back(id);
     }
+    // A lane is read again from the store only once its own outcomes are there.
+    if (!reloads.empty() || !deferred.empty() || NowMs() >= commit_due_ms_) CommitOutcomes();
     for (const std::string& id : reloads) {
       auto lane = lanes_.find(id);
       if (lane != lanes_.end() && lane->second->in_flight) {
@@ -446,10 +465,6 @@ void Dispatcher::Loop() {
       }
       Status loaded = LoadLane(id);
       if (!loaded.ok()) app::Log(app::LogLevel::kError, "subscription " + id + ": " + loaded.error().message());
-    }
-    std::vector<std::string> deferred;
-    for (auto& [id, lane] : lanes_) {
-      if (lane->reload_pending && !lane->in_flight) deferred.push_back(id);
     }
     for (const std::string& id : deferred) {
       Status loaded = LoadLane(id);

@@ -6,7 +6,7 @@
 // retried with jittered exponential backoff until the event is older than the
 // retry horizon; a lane whose failures run on too long is disabled, with an event.
 // One thread plans; the WebhookClient's threads do the I/O; outcomes are stored in
-// one transaction per batch.
+// transactions a few milliseconds apart.
 
 #include <chrono>
 #include <condition_variable>
@@ -76,6 +76,7 @@ class Dispatcher {
   void Settle(Completion completion, Batch& batch);
   void SettleRedelivery(Lane& lane, const Completion& completion, Batch& batch);
   Status Commit(Batch& batch);
+  void CommitOutcomes();
   void SendReady(std::int64_t now_ms);
   void Send(Lane& lane, const PreparedEvent& event, bool redelivery);
   std::chrono::milliseconds Backoff(std::int64_t failures);
@@ -94,6 +95,8 @@ class Dispatcher {
   std::map<std::string, std::unique_ptr<Lane>, std::less<>> lanes_;
   std::int64_t scanned_ = 0;  // the last event seq distributed to lanes that keep up
   std::int64_t next_prune_ms_ = 0;
+  std::unique_ptr<Batch> outcomes_;  // settled, not yet committed
+  std::int64_t commit_due_ms_ = 0;   // when outcomes_ must be committed; 0 while it is empty
 
   // Inputs from other threads.
   std::mutex mu_;

@@ -121,8 +121,13 @@ TEST_F(WebhookTest, DeliversVerifiableEventsInOrderAndRetriesFailures) {
   }
   EXPECT_EQ(attempts, (std::vector<std::string>{events[0], events[0], events[0], events[1], events[2]}));
 
-  JsonReply deliveries = Call(server(), "GET", "/v1/subscriptions/" + id + "/deliveries", subscriber_);
-  ASSERT_EQ(deliveries.status, 200u) << deliveries.raw;
+  // Outcomes are recorded within milliseconds of their answers, not before them.
+  JsonReply deliveries;
+  const auto listed = [&] {
+    deliveries = Call(server(), "GET", "/v1/subscriptions/" + id + "/deliveries", subscriber_);
+    return deliveries.status == 200u && deliveries.body.as_object().at("deliveries").as_array().size() >= 5;
+  };
+  ASSERT_TRUE(Eventually(listed)) << deliveries.raw;
   const auto& list = deliveries.body.as_object().at("deliveries").as_array();
   ASSERT_EQ(list.size(), 5u) << deliveries.raw;
   // Newest first: the first event's three attempts are the last three rows.
