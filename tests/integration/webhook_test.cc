@@ -44,6 +44,23 @@ std::string NewToken(const VtpmdProcess& server, const std::string& role) {
   return Field(issued.body, "token");
 }
 
+struct Subscribed {
+  std::string token;
+  std::string id;
+};
+
+// A new subscriber token and its subscription to policy.deleted at `path`, whose
+// secret the receiver accepts.
+Subscribed SubscribeWithNewToken(const VtpmdProcess& server, const WebhookReceiver& receiver, const std::string& path) {
+  const std::string token = NewToken(server, "subscriber");
+  JsonReply created = Call(server, "POST", "/v1/subscriptions", token,
+                           R"({"url":")" + receiver.Url(path) + R"(","event_types":["policy.deleted"]})");
+  EXPECT_EQ(created.status, 201u) << created.raw;
+  if (created.status != 201u) return {token, ""};
+  receiver.AcceptSecrets(path, {Field(created.body, "secret")});
+  return {token, Field(created.body, "id")};
+}
+
 // A policy created and deleted: one policy.deleted event, whose id is returned.
 std::string PolicyDeletedEvent(const VtpmdProcess& server, const std::string& name) {
   const std::string admin = server.admin_token();
@@ -349,12 +366,9 @@ TEST(WebhookHistory, AttemptsOlderThanTheRetentionAreDeleted) {
   flags.insert(flags.end(), {"--webhook-attempt-retention", "3"});
   auto server = VtpmdProcess::Start(scratch / "data", flags);
   ASSERT_TRUE(server.ok()) << server.error().message();
-  const std::string token = NewToken(**server, "subscriber");
-  JsonReply created = Call(**server, "POST", "/v1/subscriptions", token,
-                           R"({"url":")" + (*receiver)->Url("/history") + R"(","event_types":["policy.deleted"]})");
-  ASSERT_EQ(created.status, 201u) << created.raw;
-  (*receiver)->AcceptSecrets("/history", {Field(created.body, "secret")});
-  const std::string deliveries = "/v1/subscriptions/" + Field(created.body, "id") + "/deliveries";
+  const Subscribed subscribed = SubscribeWithNewToken(**server, **receiver, "/history");
+  const std::string& token = subscribed.token;
+  const std::string deliveries = "/v1/subscriptions/" + subscribed.id + "/deliveries";
   const auto attempts = [&] {
     JsonReply listed = Call(**server, "GET", deliveries, token);
     EXPECT_EQ(listed.status, 200u) << listed.raw;
@@ -377,11 +391,7 @@ TEST(WebhookCrash, NoEventIsLostToKill9MidDelivery) {
   ASSERT_TRUE(receiver.ok()) << receiver.error().message();
   auto server = VtpmdProcess::Start(scratch / "data", ReceiverFlags(**receiver));
   ASSERT_TRUE(server.ok()) << server.error().message();
-  const std::string token = NewToken(**server, "subscriber");
-  JsonReply created = Call(**server, "POST", "/v1/subscriptions", token,
-                           R"({"url":")" + (*receiver)->Url("/crash") + R"(","event_types":["policy.deleted"]})");
-  ASSERT_EQ(created.status, 201u) << created.raw;
-  (*receiver)->AcceptSecrets("/crash", {Field(created.body, "secret")});
+  SubscribeWithNewToken(**server, **receiver, "/crash");
   (*receiver)->Script("/crash", {500, 500, 500});
 
   std::vector<std::string> in_order;
