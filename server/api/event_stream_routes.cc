@@ -171,7 +171,10 @@ class EventStreamHub final : public EventStreams {
     std::erase_if(subscribers_, [](const auto& subscriber) { return subscriber->stream->closed(); });
     auto next = SteadyClock::time_point::max();
     for (auto& subscriber : subscribers_) {
-      if (subscriber->expires_at) next = std::min(next, now + std::chrono::seconds(*subscriber->expires_at - now_s));
+      if (subscriber->expires_at) {
+        // Clamped: a far expiry in seconds would overflow the steady clock's nanoseconds.
+        next = std::min(next, now + std::chrono::seconds(std::min<std::int64_t>(*subscriber->expires_at - now_s, 3600)));
+      }
       subscriber->behind = subscriber->behind || published;
       if (subscriber->behind) SendPage(*subscriber);
       if (now >= subscriber->next_heartbeat) {

@@ -32,7 +32,11 @@ std::int64_t TokenStore::NowSeconds() const {
 }
 
 Result<IssuedToken> TokenStore::Issue(Role role, std::string_view label, std::optional<std::chrono::seconds> ttl) {
-  if (ttl && ttl->count() <= 0) return InvalidArgument("ttl must be positive");
+  // Bounded so that an expiry is always a time the store and every clock can hold.
+  constexpr std::int64_t kMaxTtlSeconds = 10LL * 366 * 24 * 3600;
+  if (ttl && (ttl->count() <= 0 || ttl->count() > kMaxTtlSeconds)) {
+    return InvalidArgument("ttl_seconds must be between 1 and " + std::to_string(kMaxTtlSeconds) + " (10 years)");
+  }
   VTPMD_ASSIGN_OR_RETURN(Bytes id_bytes, rng_.Generate(kIdBytes));
   VTPMD_ASSIGN_OR_RETURN(SecretBytes secret, rng_.GenerateSecret(kSecretBytes));
   VTPMD_ASSIGN_OR_RETURN(Bytes secret_hash, Sha256(secret.view()));

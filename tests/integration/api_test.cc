@@ -88,7 +88,8 @@ TEST_F(ApiTest, TheLastAdminTokenCannotBeRevoked) {
 
 TEST_F(ApiTest, MalformedTokenRequestsChangeNothing) {
   const std::string before = Call(server(), "GET", "/v1/tokens", admin()).raw;
-  for (const char* body : {R"({"role":"root"})", R"({"role":"admin","ttl_seconds":-5})", R"({"role":"admin","x":1})",
+  for (const char* body : {R"({"role":"root"})", R"({"role":"admin","ttl_seconds":-5})",
+                           R"({"role":"admin","ttl_seconds":9223372036854775807})", R"({"role":"admin","x":1})",
                            R"({"label":"no role"})", R"({"role":"admin","label":"\u0001"})", "not json"}) {
     EXPECT_EQ(Call(server(), "POST", "/v1/tokens", admin(), body).status, 400u) << body;
   }
