@@ -36,7 +36,7 @@ TEST(HostResolverTest, TheSystemResolverAnswersLocalhost) {
   EXPECT_TRUE(loopback);
 }
 
-TEST(HostResolverTest, ALookupsErrorReachesEveryoneWhoAsked) {
+TEST(HostResolverTest, ALookupErrorIsPassedOn) {
   auto resolver = HostResolver::Start(1, [](const std::string& host) -> Answer {
     return Unavailable("resolve " + host + ": Name or service not known");
   });
