@@ -59,13 +59,16 @@ Result<SharedSeed> ShareRsa(const TPMT_PUBLIC& key, HashAlg name_alg, std::strin
   return SharedSeed{std::move(seed), std::move(encrypted)};
 }
 
-Result<Bytes> Coordinate(EVP_PKEY* key, const char* which, std::size_t field_bytes) {
-  BIGNUM* raw = nullptr;
-  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_get_bn_param(key, which, &raw), "EVP_PKEY_get_bn_param"));
-  ossl::BignumPtr value(raw);
-  Bytes out(field_bytes);
-  if (BN_bn2binpad(value.get(), out.data(), static_cast<int>(out.size())) < 0) return ossl::LastError("BN_bn2binpad");
-  return out;
+// An ephemeral key on the peer's curve. Generating from the peer key copies its
+// group; generating from the curve's name would build the group again.
+Result<ossl::PkeyPtr> EphemeralKeyLike(EVP_PKEY* peer) {
+  VTPMD_ASSIGN_OR_RETURN(ossl::PkeyCtxPtr ctx,
+                         ossl::CheckPtr(ossl::PkeyCtxPtr(EVP_PKEY_CTX_new_from_pkey(nullptr, peer, nullptr)),
+                                        "EVP_PKEY_CTX_new_from_pkey"));
+  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_keygen_init(ctx.get()), "EVP_PKEY_keygen_init"));
+  EVP_PKEY* key = nullptr;
+  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_keygen(ctx.get(), &key), "ephemeral ECDH key"));
+  return ossl::PkeyPtr(key);
 }
 
 Result<SecretBytes> SharedX(EVP_PKEY* ephemeral, EVP_PKEY* peer) {
@@ -88,17 +91,20 @@ Result<SharedSeed> ShareEcc(const TPMT_PUBLIC& key, HashAlg name_alg, std::strin
   // PublicKeyFromTpm checks that the point lies on the curve: a point off it could
   // make ECDH leak bits of the ephemeral key.
   VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr peer, tpm::PublicKeyFromTpm(key));
-  char group[32] = {};
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(EVP_PKEY_get_utf8_string_param(peer.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), nullptr),
-                  "EC group name"));
   const std::size_t field_bytes = static_cast<std::size_t>(EVP_PKEY_get_bits(peer.get()) + 7) / 8;
-  VTPMD_ASSIGN_OR_RETURN(
-      ossl::PkeyPtr ephemeral,
-      ossl::CheckPtr(ossl::PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", group)), "ephemeral ECDH key"));
+  VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr ephemeral, EphemeralKeyLike(peer.get()));
   VTPMD_ASSIGN_OR_RETURN(SecretBytes z, SharedX(ephemeral.get(), peer.get()));
-  VTPMD_ASSIGN_OR_RETURN(Bytes x, Coordinate(ephemeral.get(), OSSL_PKEY_PARAM_EC_PUB_X, field_bytes));
-  VTPMD_ASSIGN_OR_RETURN(Bytes y, Coordinate(ephemeral.get(), OSSL_PKEY_PARAM_EC_PUB_Y, field_bytes));
+  // Uncompressed: 04 || x || y, each coordinate padded to the field size.
+  Bytes encoded(1 + 2 * field_bytes);
+  std::size_t encoded_size = 0;
+  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_get_octet_string_param(ephemeral.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                                    encoded.data(), encoded.size(), &encoded_size),
+                                    "ephemeral public point"));
+  if (encoded_size != encoded.size() || encoded[0] != POINT_CONVERSION_UNCOMPRESSED) {
+    return Internal("the ephemeral public point is not in uncompressed form");
+  }
+  const ByteView x(encoded.data() + 1, field_bytes);
+  const ByteView y(encoded.data() + 1 + field_bytes, field_bytes);
   // partyVInfo is the key's x exactly as its public area carries it: that is what
   // the TPM hashes on its side.
   const TPM2B_ECC_PARAMETER& key_x = key.unique.ecc.x;

@@ -12,15 +12,14 @@ using ParamsPtr = ossl::Owned<OSSL_PARAM, OSSL_PARAM_free>;
 constexpr std::uint32_t kDefaultRsaExponent = 65537;
 
 struct Curve {
-  const char* group_name;
   int nid;
   std::size_t field_bytes;
 };
 
 Result<Curve> CurveFromTpm(TPMI_ECC_CURVE curve) {
   switch (curve) {
-    case TPM2_ECC_NIST_P256: return Curve{"P-256", NID_X9_62_prime256v1, 32};
-    case TPM2_ECC_NIST_P384: return Curve{"P-384", NID_secp384r1, 48};
+    case TPM2_ECC_NIST_P256: return Curve{NID_X9_62_prime256v1, 32};
+    case TPM2_ECC_NIST_P384: return Curve{NID_secp384r1, 48};
     default: return Unsupported("unsupported TPM ECC curve");
   }
 }
@@ -65,18 +64,42 @@ Status AppendCoordinate(const TPM2B_ECC_PARAMETER& coordinate, std::size_t field
   return Ok();
 }
 
+// The curve's domain parameters as a key without a point. OpenSSL 3 builds a group
+// from its name at a cost (Montgomery set-up, inverses) several times that of
+// copying one, so keys are made from these, built once per curve.
+ossl::PkeyPtr CurveParameters(const char* group_name) {
+  ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* parameters = nullptr;
+  if (!ctx || EVP_PKEY_paramgen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_group_name(ctx.get(), group_name) != 1 || EVP_PKEY_paramgen(ctx.get(), &parameters) != 1) {
+    return nullptr;
+  }
+  return ossl::PkeyPtr(parameters);
+}
+
+Result<const EVP_PKEY*> CurveParametersFor(TPMI_ECC_CURVE curve) {
+  static const ossl::PkeyPtr p256 = CurveParameters("P-256");
+  static const ossl::PkeyPtr p384 = CurveParameters("P-384");
+  const EVP_PKEY* parameters = nullptr;
+  switch (curve) {
+    case TPM2_ECC_NIST_P256: parameters = p256.get(); break;
+    case TPM2_ECC_NIST_P384: parameters = p384.get(); break;
+    default: return Unsupported("unsupported TPM ECC curve");
+  }
+  if (parameters == nullptr) return Internal("OpenSSL could not set up the curve's parameters");
+  return parameters;
+}
+
 Result<ossl::PkeyPtr> EccPublicKey(const TPMT_PUBLIC& area) {
-  VTPMD_ASSIGN_OR_RETURN(Curve curve, CurveFromTpm(area.parameters.eccDetail.curveID));
+  VTPMD_ASSIGN_OR_RETURN(const EVP_PKEY* parameters, CurveParametersFor(area.parameters.eccDetail.curveID));
   VTPMD_ASSIGN_OR_RETURN(EccPoint ecc, EccPointFromTpm(area));
-  const Bytes& point = ecc.point;
-  VTPMD_ASSIGN_OR_RETURN(ParamBuildPtr build,
-                         ossl::CheckPtr(ParamBuildPtr(OSSL_PARAM_BLD_new()), "OSSL_PARAM_BLD_new"));
-  VTPMD_RETURN_IF_ERROR(ossl::Check(
-      OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.group_name, 0), "push group"));
-  VTPMD_RETURN_IF_ERROR(
-      ossl::Check(OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
-                  "push point"));
-  return PublicKeyFromParams("EC", build.get());
+  VTPMD_ASSIGN_OR_RETURN(ossl::PkeyPtr key, ossl::CheckPtr(ossl::PkeyPtr(EVP_PKEY_new()), "EVP_PKEY_new"));
+  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_copy_parameters(key.get(), parameters), "EVP_PKEY_copy_parameters"));
+  // Decoding the point checks that it lies on the curve.
+  if (EVP_PKEY_set1_encoded_public_key(key.get(), ecc.point.data(), ecc.point.size()) != 1) {
+    return ossl::LastError("TPM public key rejected", ErrorCode::kInvalidArgument);
+  }
+  return key;
 }
 
 }  // namespace
