@@ -78,12 +78,13 @@ ossl::PkeyPtr CurveParameters(const char* group_name) {
 }
 
 Result<const EVP_PKEY*> CurveParametersFor(TPMI_ECC_CURVE curve) {
-  static const ossl::PkeyPtr p256 = CurveParameters("P-256");
-  static const ossl::PkeyPtr p384 = CurveParameters("P-384");
+  // Never freed: a thread still verifying at exit must not find them gone.
+  static const EVP_PKEY* const p256 = CurveParameters("P-256").release();
+  static const EVP_PKEY* const p384 = CurveParameters("P-384").release();
   const EVP_PKEY* parameters = nullptr;
   switch (curve) {
-    case TPM2_ECC_NIST_P256: parameters = p256.get(); break;
-    case TPM2_ECC_NIST_P384: parameters = p384.get(); break;
+    case TPM2_ECC_NIST_P256: parameters = p256; break;
+    case TPM2_ECC_NIST_P384: parameters = p384; break;
     default: return Unsupported("unsupported TPM ECC curve");
   }
   if (parameters == nullptr) return Internal("OpenSSL could not set up the curve's parameters");
