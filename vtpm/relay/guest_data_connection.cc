@@ -1,7 +1,5 @@
 #include "vtpm/relay/guest_data_connection.h"
 
-#include <algorithm>
-
 #include "vtpm/relay/socket_io.h"
 #include "vtpm/relay/tpm_frame.h"
 
@@ -36,47 +34,35 @@ GuestDataConnection::Progress GuestDataConnection::OnEvents(std::uint32_t events
 }
 
 GuestDataConnection::Progress GuestDataConnection::Read() {
+  using Kind = TpmCommandStream::Next::Kind;
   while (true) {
-    std::size_t wanted = kTpmHeaderSize - std::min(in_.size(), kTpmHeaderSize);
-    std::uint16_t tag = 0;
-    if (wanted == 0) {
-      auto header = ParseTpmHeader(in_);
-      if (!header.ok()) return Progress::kClosed;  // cannot happen: 10 bytes are there
-      tag = header->tag;
-      // Beyond the limit or below the header the stream cannot be resynchronised:
-      // answer like a TPM would, then hang up.
-      if (header->size < kTpmHeaderSize || header->size > max_command_size_) {
-        return Refuse(tag, kTpmRcCommandSize, /*then_close=*/true);
+    const TpmCommandStream::Next next = in_.Examine();
+    switch (next.kind) {
+      case Kind::kCommand:
+        awaiting_reply_ = true;  // one command at a time
+        return Progress::kCommand;
+      case Kind::kRefuse:
+        ++*malformed_;
+        if (!next.then_close) in_.SkipCommand();
+        outbox_.Set(TpmErrorResponse(next.tag, next.rc), next.then_close);
+        if (outbox_.Flush(fd_.get(), watch_) == Outbox::State::kClosed) return Progress::kClosed;
+        // What the socket did not take goes on EPOLLOUT, and Write() carries on.
+        if (!outbox_.empty() || in_.empty()) return Progress::kWaiting;
+        break;
+      case Kind::kNeedBytes: {
+        const IoOutcome got = ReceiveSome(fd_.get(), in_.Space(next.room));
+        if (got.kind == IoOutcome::Kind::kWouldBlock) return Progress::kWaiting;
+        // End of stream mid-command is a truncated command: nothing to forward.
+        if (got.kind != IoOutcome::Kind::kTransferred) return Progress::kClosed;
+        in_.Received(got.bytes);
+        break;
       }
-      wanted = header->size - in_.size();
     }
-    if (wanted == 0) {
-      if (!IsTpm2CommandTag(tag)) return Refuse(tag, kTpmRcBadTag, /*then_close=*/false);
-      awaiting_reply_ = true;  // one command at a time
-      return Progress::kCommand;
-    }
-    const std::size_t have = in_.size();
-    in_.resize(have + wanted);
-    const IoOutcome got = ReceiveSome(fd_.get(), std::span(in_).subspan(have));
-    in_.resize(have + (got.kind == IoOutcome::Kind::kTransferred ? got.bytes : 0));
-    // End of stream mid-command is a truncated command: nothing to forward.
-    if (got.kind == IoOutcome::Kind::kEndOfStream || got.kind == IoOutcome::Kind::kFailed) return Progress::kClosed;
-    if (got.kind == IoOutcome::Kind::kWouldBlock) return Progress::kWaiting;
   }
 }
 
 Bytes GuestDataConnection::TakeCommand() {
-  Bytes command = std::move(in_);
-  in_ = Bytes();
-  return command;
-}
-
-GuestDataConnection::Progress GuestDataConnection::Refuse(std::uint16_t tag, std::uint32_t rc, bool then_close) {
-  ++*malformed_;
-  in_ = Bytes();
-  awaiting_reply_ = false;
-  outbox_.Set(TpmErrorResponse(tag, rc), then_close);
-  return Write();
+  return in_.TakeCommand();
 }
 
 GuestDataConnection::Progress GuestDataConnection::Reply(ByteView response) {
@@ -86,7 +72,11 @@ GuestDataConnection::Progress GuestDataConnection::Reply(ByteView response) {
 }
 
 GuestDataConnection::Progress GuestDataConnection::Write() {
-  return outbox_.Flush(fd_.get(), watch_) == Outbox::State::kClosed ? Progress::kClosed : Progress::kWaiting;
+  if (outbox_.Flush(fd_.get(), watch_) == Outbox::State::kClosed) return Progress::kClosed;
+  // Only bytes already here are framed now; an empty buffer waits for EPOLLIN
+  // rather than spend a recv() that would find nothing.
+  if (!outbox_.empty() || in_.empty()) return Progress::kWaiting;
+  return Read();
 }
 
 bool GuestDataConnection::PeerClosed() const {

@@ -1,9 +1,10 @@
 #pragma once
 // One guest's TPM data channel: a connection to tpm.sock, or the socket QEMU
 // passed with CMD_SET_DATAFD. It frames the guest's byte stream into TPM
-// commands, answers malformed ones itself, and holds at most one command at a
-// time: it reads nothing more until that command's response has been written, so
-// a guest cannot queue work or memory in vtpmd.
+// commands, answers malformed ones itself, and hands on one command at a time:
+// the next one, even when it has arrived already, waits until the previous one's
+// response has been written, and reading stops while a command is out, so a
+// guest cannot queue work or memory in vtpmd.
 
 #include <cstdint>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "core/result.h"
 #include "vtpm/relay/outbox.h"
 #include "vtpm/relay/relay_hub.h"
+#include "vtpm/relay/tpm_frame.h"
 #include "core/unique_fd.h"
 
 namespace vtpmd::vtpm {
@@ -30,24 +32,27 @@ class GuestDataConnection {
   Progress OnEvents(std::uint32_t events);
   // After kCommand: the complete, well-formed command.
   Bytes TakeCommand();
-  // The response to the command taken; reading resumes once it is written.
+  // The response to the command taken; reading resumes once it is written. That
+  // may at once yield the next command (kCommand), if the guest sent it ahead.
   Progress Reply(ByteView response);
   bool PeerClosed() const;
 
  private:
   GuestDataConnection(UniqueFd fd, std::size_t max_command_size, std::uint64_t* malformed)
-      : fd_(std::move(fd)), max_command_size_(max_command_size), malformed_(malformed) {}
+      : fd_(std::move(fd)), in_(max_command_size), malformed_(malformed) {}
 
+  // Frames what has arrived, reading more as needed, until a command is
+  // complete, the socket has nothing more, or the connection ends.
   Progress Read();
-  Progress Refuse(std::uint16_t tag, std::uint32_t rc, bool then_close);
+  // Sends what the outbox holds; once all is sent, goes on with what the guest
+  // sent ahead.
   Progress Write();
 
   UniqueFd fd_;
   Watch watch_;  // after fd_: unregistered before the fd closes
-  const std::size_t max_command_size_;
+  TpmCommandStream in_;
   std::uint64_t* const malformed_;
 
-  Bytes in_;
   bool awaiting_reply_ = false;  // a command was taken and is not answered yet
   Outbox outbox_;
 };

@@ -88,7 +88,12 @@ void RelayCore::OnDataListener() {
   if (!fd.valid()) return;
   if (!PeerAllowed(fd.get()) || !DataChannelFree() || !AttachGuestData(std::move(fd)).ok()) {
     ++stats_.refused_connections;
+    return;
   }
+  // tpm2-tss connects for every command and sends it right away: by now it is
+  // usually here, and reading it at once saves a trip through epoll_wait (and,
+  // with the hub asleep, a wake-up). When it is not, one recv() finds nothing.
+  OnGuestData(guest_data_id_, EPOLLIN);
 }
 
 bool RelayCore::DataChannelFree() {
@@ -117,11 +122,16 @@ void RelayCore::DropGuestData() {
 
 void RelayCore::OnGuestData(std::uint64_t id, std::uint32_t events) {
   if (guest_data_ == nullptr || guest_data_id_ != id) return;
-  switch (guest_data_->OnEvents(events)) {
+  OnGuestDataProgress(guest_data_->OnEvents(events));
+  Pump();
+}
+
+void RelayCore::OnGuestDataProgress(GuestDataConnection::Progress progress) {
+  switch (progress) {
     case GuestDataConnection::Progress::kCommand:
       ++stats_.guest_commands;
-      guest_jobs_.push_back(Job{.origin = Origin::kGuestData, .connection = id, .request = guest_data_->TakeCommand()});
-      Pump();
+      guest_jobs_.push_back(
+          Job{.origin = Origin::kGuestData, .connection = guest_data_id_, .request = guest_data_->TakeCommand()});
       break;
     case GuestDataConnection::Progress::kClosed: DropGuestData(); break;
     case GuestDataConnection::Progress::kWaiting: break;
@@ -247,7 +257,8 @@ void RelayCore::FinishInFlight(Result<Bytes> response) {
 void RelayCore::DeliverData(std::uint64_t id, Result<Bytes> response) {
   if (guest_data_ == nullptr || guest_data_id_ != id) return;  // the guest left meanwhile
   const Bytes reply = response.ok() ? std::move(response).value() : TpmErrorResponse(kTpmStNoSessions, kTpmRcFailure);
-  if (guest_data_->Reply(reply) == GuestDataConnection::Progress::kClosed) DropGuestData();
+  // A command the guest sent ahead is queued here; whoever finished this one pumps.
+  OnGuestDataProgress(guest_data_->Reply(reply));
 }
 
 void RelayCore::DeliverControl(std::uint64_t id, const ControlCommand& command, Result<Bytes> response) {

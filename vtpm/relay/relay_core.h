@@ -61,6 +61,9 @@ class RelayCore {
   Status AttachGuestData(UniqueFd fd);
   void DropGuestData();
   void OnGuestData(std::uint64_t id, std::uint32_t events);
+  // Queues the command the guest data connection has ready, or drops a closed
+  // connection; the caller pumps.
+  void OnGuestDataProgress(GuestDataConnection::Progress progress);
   void OnGuestControl(std::uint64_t id, std::uint32_t events);
   void HandleControlRequest(std::uint64_t id, ControlRequest request);
   std::uint32_t AdoptPassedDataFd(UniqueFd fd);

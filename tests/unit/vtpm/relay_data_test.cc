@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <future>
+#include <thread>
 
 #include "tests/unit/vtpm/relay_test_support.h"
 #include "vtpm/relay/tpm_frame.h"
@@ -187,6 +189,60 @@ TEST(RelayDataTest, GarbageNeverReachesTheTpm) {
   EXPECT_TRUE(client.ClosedByPeer());
   ExpectServing(tpm);
   EXPECT_EQ(tpm.relay().Stats().guest_commands, 1U);
+}
+
+TEST(RelayDataTest, CommandSplitAcrossSendsIsAssembled) {
+  RelayedTpm tpm(Hub());
+  ASSERT_TRUE(tpm.ready());
+  Client client = Client::Connect(tpm.socket_path());
+  const Bytes extend = testing::PcrExtendSha256Command(16, Digest(0x44));
+  // Mid-header, then mid-body, then the rest: each piece a read of its own.
+  std::size_t sent = 0;
+  for (const std::size_t end : {std::size_t{4}, std::size_t{20}, extend.size()}) {
+    ASSERT_TRUE(client.Send(ByteView(extend).subspan(sent, end - sent)));
+    sent = end;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(testing::ResponseCode(client.ReadTpmResponse()), 0U);
+  EXPECT_EQ(testing::PcrDigest(client.Exchange(testing::PcrReadSha256Command(16))),
+            testing::ExtendedFromZero(Digest(0x44)));
+  EXPECT_EQ(tpm.relay().Stats().guest_commands, 2U);
+}
+
+// A guest that sends ahead of its answers: the relay reads past the first command
+// in one go, and still hands the TPM one command at a time, in order.
+TEST(RelayDataTest, CommandsSentAheadAreAnsweredInOrder) {
+  RelayedTpm tpm(Hub());
+  ASSERT_TRUE(tpm.ready());
+  Client client = Client::Connect(tpm.socket_path());
+  Bytes bad_tag = testing::GetRandomCommand(4);
+  bad_tag[0] = 0x12;
+  Bytes batch;
+  for (const Bytes& command : {testing::PcrExtendSha256Command(16, Digest(0x55)), testing::GetRandomCommand(8), bad_tag,
+                               testing::GetRandomCommand(16), testing::PcrReadSha256Command(16)}) {
+    batch.insert(batch.end(), command.begin(), command.end());
+  }
+  ASSERT_TRUE(client.Send(batch));
+  EXPECT_EQ(testing::ResponseCode(client.ReadTpmResponse()), 0U);
+  EXPECT_EQ(testing::RandomBytes(client.ReadTpmResponse()).size(), 8U);
+  EXPECT_EQ(client.ReadTpmResponse(), TpmErrorResponse(0x1201, kTpmRcBadTag));
+  EXPECT_EQ(testing::RandomBytes(client.ReadTpmResponse()).size(), 16U);
+  EXPECT_EQ(testing::PcrDigest(client.ReadTpmResponse()), testing::ExtendedFromZero(Digest(0x55)));
+  const RelayStats stats = tpm.relay().Stats();
+  EXPECT_EQ(stats.guest_commands, 4U);
+  EXPECT_EQ(stats.malformed_commands, 1U);
+  // An oversized command behind a good one: the good one is answered, then the
+  // relay refuses the other and hangs up.
+  Bytes huge = testing::GetRandomCommand(8);
+  huge[2] = 0x00;
+  huge[3] = 0x01;
+  Bytes good_then_huge = testing::GetRandomCommand(8);
+  good_then_huge.insert(good_then_huge.end(), huge.begin(), huge.end());
+  ASSERT_TRUE(client.Send(good_then_huge));
+  EXPECT_EQ(testing::RandomBytes(client.ReadTpmResponse()).size(), 8U);
+  EXPECT_EQ(client.ReadTpmResponse(), TpmErrorResponse(0x8001, kTpmRcCommandSize));
+  EXPECT_TRUE(client.ClosedByPeer());
+  ExpectServing(tpm);
 }
 
 TEST(RelayDataTest, SecondDataConnectionIsRefusedWhileTheFirstIsOpen) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "vtpm/relay/control_protocol.h"
 #include "vtpm/relay/tpm_frame.h"
 
@@ -46,6 +48,78 @@ TEST(TpmFrameTest, WholeCommandMustMatchItsSizeField) {
   Bytes bad_tag = command;
   bad_tag[1] = 0x03;
   EXPECT_FALSE(CheckWholeCommand(bad_tag, 4096).ok());
+}
+
+// Feeds `bytes` into the stream as one read would deliver them.
+void Arrive(TpmCommandStream& stream, ByteView bytes) {
+  std::span<std::uint8_t> space = stream.Space(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), space.begin());
+  stream.Received(bytes.size());
+}
+
+using NextKind = TpmCommandStream::Next::Kind;
+
+TEST(TpmCommandStreamTest, ReadsAheadForAWholeCommandInOneRead) {
+  TpmCommandStream stream(4096);
+  EXPECT_TRUE(stream.empty());
+  const TpmCommandStream::Next next = stream.Examine();
+  EXPECT_EQ(next.kind, NextKind::kNeedBytes);
+  EXPECT_EQ(next.room, TpmCommandStream::kReadAhead);
+  // Never more than the limit, even before the size field is known.
+  EXPECT_EQ(TpmCommandStream(64).Examine().room, 64U);
+}
+
+TEST(TpmCommandStreamTest, CommandSplitAcrossReadsIsAssembled) {
+  const Bytes command = {0x80, 0x01, 0, 0, 0, 14, 0, 0, 0x01, 0x7B, 0, 8, 0xAA, 0xBB};
+  TpmCommandStream stream(4096);
+  Arrive(stream, ByteView(command).first(3));  // mid-header
+  EXPECT_EQ(stream.Examine().kind, NextKind::kNeedBytes);
+  EXPECT_EQ(stream.Examine().room, TpmCommandStream::kReadAhead - 3);
+  Arrive(stream, ByteView(command).subspan(3, 9));  // header and part of the body
+  // The size is known now: exactly the rest of this command.
+  EXPECT_EQ(stream.Examine().kind, NextKind::kNeedBytes);
+  EXPECT_EQ(stream.Examine().room, 2U);
+  Arrive(stream, ByteView(command).subspan(12));
+  ASSERT_EQ(stream.Examine().kind, NextKind::kCommand);
+  EXPECT_EQ(stream.TakeCommand(), command);
+  EXPECT_TRUE(stream.empty());
+}
+
+TEST(TpmCommandStreamTest, CommandsSentAheadComeOutOneAtATime) {
+  const Bytes first = {0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7B, 0, 8};
+  const Bytes second = {0x80, 0x02, 0, 0, 0, 11, 0, 0, 0x01, 0x7E, 7};
+  const Bytes bad_tag = {0x12, 0x34, 0, 0, 0, 10, 0, 0, 0, 1};
+  const Bytes third_head = {0x80, 0x01, 0, 0, 0, 12, 0};
+  TpmCommandStream stream(4096);
+  Arrive(stream, Concat({first, second, bad_tag, third_head}));
+  ASSERT_EQ(stream.Examine().kind, NextKind::kCommand);
+  EXPECT_EQ(stream.TakeCommand(), first);
+  ASSERT_EQ(stream.Examine().kind, NextKind::kCommand);
+  EXPECT_EQ(stream.TakeCommand(), second);
+  // A bad tag is refused without losing the stream: what follows still counts.
+  const TpmCommandStream::Next refused = stream.Examine();
+  ASSERT_EQ(refused.kind, NextKind::kRefuse);
+  EXPECT_EQ(refused.tag, 0x1234);
+  EXPECT_EQ(refused.rc, kTpmRcBadTag);
+  EXPECT_FALSE(refused.then_close);
+  stream.SkipCommand();
+  const TpmCommandStream::Next rest = stream.Examine();
+  ASSERT_EQ(rest.kind, NextKind::kNeedBytes);
+  EXPECT_EQ(rest.room, TpmCommandStream::kReadAhead - third_head.size());
+  Arrive(stream, Bytes{0, 0, 0x01, 0x7B, 0});
+  EXPECT_EQ(stream.Examine().room, 12U - third_head.size() - 5);
+}
+
+TEST(TpmCommandStreamTest, ImpossibleSizesEndTheStream) {
+  for (const std::uint8_t size : {std::uint8_t{4}, std::uint8_t{65}}) {
+    TpmCommandStream stream(64);
+    Arrive(stream, Bytes{0x80, 0x01, 0, 0, 0, size, 0, 0, 0x01, 0x7B});
+    const TpmCommandStream::Next next = stream.Examine();
+    ASSERT_EQ(next.kind, NextKind::kRefuse) << int{size};
+    EXPECT_EQ(next.rc, kTpmRcCommandSize);
+    EXPECT_EQ(next.tag, 0x8001);
+    EXPECT_TRUE(next.then_close);
+  }
 }
 
 TEST(ControlProtocolTest, UnknownAndUnframeableCommandsHaveNoEntry) {
