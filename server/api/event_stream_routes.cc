@@ -6,9 +6,11 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +34,8 @@ constexpr std::size_t kCatchUpHeadroomDivisor = 2;
 // How often a client paced that way, or whose read of the log failed, is looked at again.
 constexpr std::chrono::milliseconds kCatchUpPoll{50};
 constexpr std::string_view kPreamble = "retry: 2000\n\n";
+// Revoked tokens remembered by id (revocations are rare; this bounds their memory).
+constexpr std::size_t kRememberedRevocations = 65536;
 constexpr std::string_view kHeartbeat = ": heartbeat\n\n";
 
 std::string EventFrame(const app::Event& event) {
@@ -90,6 +94,15 @@ class EventStreamHub final : public EventStreams {
   void EndStreamsOf(std::string_view token_id) override {
     std::lock_guard lock(mu_);
     ended_tokens_.emplace_back(token_id);
+    // Remembered, for a stream whose request was authorized just before the
+    // revocation but joins only after it.
+    if (revoked_.emplace(token_id).second) {
+      revoked_order_.emplace_back(token_id);
+      if (revoked_order_.size() > kRememberedRevocations) {
+        revoked_.erase(revoked_order_.front());
+        revoked_order_.pop_front();
+      }
+    }
     wake_.notify_one();
   }
 
@@ -139,10 +152,13 @@ class EventStreamHub final : public EventStreams {
       if (stopping_) return;
       const bool published = std::exchange(published_, false);
       reap_ = false;
-      for (auto& subscriber : joining_) subscribers_.push_back(std::move(subscriber));
-      joining_.clear();
       // A revocation that raced with a stream's opening still finds it here.
-      const std::vector<std::string> ended_tokens = std::exchange(ended_tokens_, {});
+      std::vector<std::string> ended_tokens = std::exchange(ended_tokens_, {});
+      for (auto& subscriber : joining_) {
+        if (revoked_.contains(subscriber->token_id)) ended_tokens.push_back(subscriber->token_id);
+        subscribers_.push_back(std::move(subscriber));
+      }
+      joining_.clear();
       lock.unlock();
       EndStreams(ended_tokens);
       deadline = Round(published);
@@ -235,6 +251,8 @@ class EventStreamHub final : public EventStreams {
   bool reap_ = false;
   bool stopping_ = false;
   std::vector<std::string> ended_tokens_;             // revoked since the producer last looked
+  std::set<std::string, std::less<>> revoked_;        // the latest kRememberedRevocations
+  std::deque<std::string> revoked_order_;             // the same, oldest first
   std::vector<std::shared_ptr<Subscriber>> joining_;  // opened, not yet seen by the producer
   std::vector<std::shared_ptr<Subscriber>> subscribers_;  // producer thread only
   app::EventFeed::ListenerId listener_ = 0;
