@@ -1,12 +1,11 @@
 #include "ca/tpm_kdf.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 
+#include "core/hmac_key.h"
 #include "core/openssl.h"
 
 namespace vtpmd::ca {
@@ -63,22 +62,12 @@ Result<SecretBytes> Expand(HashAlg alg, std::size_t bits, BlockFn block) {
 
 Result<SecretBytes> KdfA(HashAlg alg, ByteView key, std::string_view label, ByteView context_u, ByteView context_v,
                          std::size_t bits) {
-  // Everything but the key is public, so the HMAC input may sit in ordinary memory.
-  Bytes message = BigEndian32(0);
+  VTPMD_ASSIGN_OR_RETURN(HmacKey keyed, HmacKey::Create(alg, key));
   const Bytes terminated = TerminatedLabel(label);
-  message.insert(message.end(), terminated.begin(), terminated.end());
-  message.insert(message.end(), context_u.begin(), context_u.end());
-  message.insert(message.end(), context_v.begin(), context_v.end());
-  AppendU32(message, static_cast<std::uint32_t>(bits));
-  const EVP_MD* md = Md(alg);
+  const Bytes size_field = BigEndian32(static_cast<std::uint32_t>(bits));
   return Expand(alg, bits, [&](std::uint32_t counter, std::uint8_t* out) -> Status {
     const Bytes prefix = BigEndian32(counter);
-    std::copy(prefix.begin(), prefix.end(), message.begin());
-    unsigned int len = 0;
-    if (HMAC(md, key.data(), static_cast<int>(key.size()), message.data(), message.size(), out, &len) == nullptr) {
-      return ossl::LastError("HMAC");
-    }
-    return Ok();
+    return keyed.MacInto({prefix, terminated, context_u, context_v, size_field}, std::span(out, keyed.size()));
   });
 }
 

@@ -1,8 +1,8 @@
 #include "core/crypto.h"
 
 #include <openssl/err.h>
-#include <openssl/hmac.h>
 
+#include "core/hmac_key.h"
 #include "core/openssl.h"
 
 namespace vtpmd {
@@ -63,13 +63,8 @@ Result<Bytes> Digest(HashAlg alg, ByteView data) { return DigestParts(alg, {data
 Result<Bytes> Sha256(ByteView data) { return Digest(HashAlg::kSha256, data); }
 
 Result<Bytes> Hmac(HashAlg alg, ByteView key, ByteView data) {
-  Bytes out(EVP_MAX_MD_SIZE);
-  unsigned int len = 0;
-  if (HMAC(EvpMd(alg), key.data(), ToInt(key.size()), data.data(), data.size(), out.data(), &len) == nullptr) {
-    return ossl::LastError("HMAC");
-  }
-  out.resize(len);
-  return out;
+  VTPMD_ASSIGN_OR_RETURN(HmacKey keyed, HmacKey::Create(alg, key));
+  return keyed.Mac({data});
 }
 
 Result<Bytes> AesGcmSeal(const SecretBytes& key, ByteView plaintext, ByteView aad, Rng& rng) {

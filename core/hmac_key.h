@@ -6,23 +6,30 @@
 
 #include <openssl/evp.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <initializer_list>
+#include <span>
 
 #include "core/bytes.h"
 #include "core/crypto.h"
 #include "core/openssl.h"
 #include "core/result.h"
-#include "core/secret_bytes.h"
 
 namespace vtpmd {
 
 class HmacKey {
  public:
-  static Result<HmacKey> Create(HashAlg alg, const SecretBytes& key);
+  // `key` is copied into OpenSSL's context; the caller keeps and wipes its own.
+  static Result<HmacKey> Create(HashAlg alg, ByteView key);
 
   // The MAC of the parts' concatenation, without concatenating them. Safe to call
   // from several threads at once: the keyed state is only read.
   Result<Bytes> Mac(std::initializer_list<ByteView> parts) const;
+  // The same into `out`, which must be the MAC's size: for a MAC that is itself
+  // secret (a key derived from it), so it goes straight where it is kept.
+  Status MacInto(std::initializer_list<ByteView> parts, std::span<std::uint8_t> out) const;
+  std::size_t size() const;
 
  private:
   using MacCtxPtr = ossl::Owned<EVP_MAC_CTX, EVP_MAC_CTX_free>;

@@ -17,7 +17,7 @@ constexpr std::string_view kSecretPrefix = "whsec_";
 }  // namespace
 
 Result<WebhookSecret> WebhookSecret::WithKey(SecretBytes key) {
-  VTPMD_ASSIGN_OR_RETURN(HmacKey mac, HmacKey::Create(HashAlg::kSha256, key));
+  VTPMD_ASSIGN_OR_RETURN(HmacKey mac, HmacKey::Create(HashAlg::kSha256, key.view()));
   return WebhookSecret(std::move(key), std::move(mac));
 }
 
