@@ -4,6 +4,10 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.81 REQUIRED COMPONENTS json)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-mu tss2-tctildr tss2-rc)
+# The server's allocator (see server/CMakeLists.txt). Sanitizer builds keep their own.
+if(NOT VTPMD_SANITIZE AND NOT VTPMD_FUZZ)
+  pkg_check_modules(TCMALLOC REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
+endif()
 
 # Generates ${output} embedding ${files} as namespace::array[] of {file name, contents}.
 function(vtpmd_embed_files output namespace array)

@@ -168,6 +168,11 @@ Status Store::Configure(bool in_memory) {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db_, 0);
   if (!in_memory) {
+    // vtpmd is the database's only user (its data directory lock says so), so the
+    // connection takes the file lock once and keeps it: no fcntl lock calls and no
+    // shared-memory WAL index per transaction, and no other process can read or
+    // change the store while vtpmd runs. Must precede the switch to WAL.
+    VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA locking_mode=EXCLUSIVE"));
     // WAL with synchronous=NORMAL: SQLite does not sync at commit; GroupSync does,
     // before a commit is reported, so it survives power loss and kill -9.
     VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA journal_mode=WAL"));

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
-  libssl-dev openssl libboost1.81-dev libboost-json1.81-dev libsqlite3-dev sqlite3
+  libssl-dev openssl libboost1.81-dev libboost-json1.81-dev libsqlite3-dev sqlite3 libgoogle-perftools-dev
   libtss2-dev tpm2-tools swtpm swtpm-tools
   libgtest-dev libgmock-dev libbenchmark-dev
   nginx curl python3 python3-jsonschema ca-certificates hyperfine bc qemu-system-x86 seabios util-linux

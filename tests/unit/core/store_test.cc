@@ -1,6 +1,7 @@
 #include "core/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -45,6 +46,35 @@ TEST(Store, MigratesIncrementallyAndRefusesNewerSchema) {
   auto old_binary = Store::Open(path, std::span(kTwoSteps, 1));
   ASSERT_FALSE(old_binary.ok());
   EXPECT_EQ(old_binary.error().code(), ErrorCode::kFailedPrecondition);
+  std::filesystem::remove_all(dir);
+}
+
+// Only vtpmd may use its store: while one is open, another connection (the sqlite3
+// shell, another process) can neither read nor write the file.
+TEST(Store, NoOtherConnectionCanUseTheFileWhileTheStoreIsOpen) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vtpmd-store-excl-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "db.sqlite";
+  auto count_rows = [&] {
+    sqlite3* other = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &other, SQLITE_OPEN_READWRITE, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(other, "SELECT count(*) FROM t", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(other);
+    return rc;
+  };
+  {
+    auto store = Store::Open(path, kTwoSteps);
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    ASSERT_TRUE((*store)->Transaction([&]() -> Status {
+                          VTPMD_ASSIGN_OR_RETURN(auto insert, (*store)->Prepare("INSERT INTO t(name) VALUES('a')"));
+                          return insert.Run();
+                        })
+                    .ok());
+    EXPECT_EQ(count_rows(), SQLITE_BUSY);
+    EXPECT_FALSE(std::filesystem::exists(dir / "db.sqlite-shm"));
+  }
+  EXPECT_EQ(count_rows(), SQLITE_OK);
   std::filesystem::remove_all(dir);
 }
 
