@@ -17,6 +17,7 @@
 #include "ca/credential_blob.h"
 #include "ca/ek_certificate_verifier.h"
 #include "ca/issuer.h"
+#include "ca/pending_challenges.h"
 #include "ca/tpm_certificate_signer.h"
 #include "core/bytes.h"
 #include "core/clock.h"
@@ -30,7 +31,7 @@ namespace vtpmd::ca {
 
 struct EnrollmentPolicy {
   std::chrono::seconds challenge_lifetime{std::chrono::minutes(5)};
-  // Pending challenges at once: a flood gets 429s instead of filling the disk.
+  // Pending challenges at once: a flood gets 429s instead of filling memory.
   std::size_t max_pending_challenges = 10000;
   std::chrono::seconds aik_validity{std::chrono::hours(24 * 365)};
 };
@@ -85,7 +86,8 @@ class AikEnrollment {
         policy_(policy),
         clock_(clock),
         rng_(rng),
-        issued_(std::move(issued)) {}
+        issued_(std::move(issued)),
+        pending_(policy.challenge_lifetime, policy.max_pending_challenges) {}
 
   // Start-up only, before requests are served: the host signing key is certified
   // after the platform AIK, which itself enrolls through this object.
@@ -96,11 +98,15 @@ class AikEnrollment {
   // kResourceExhausted.
   Result<IssuedChallenge> Challenge(const EndorsementClaim& claim, ByteView aik_public);
 
-  // The secret must match, in time, once: any attempt uses the challenge up.
+  // The secret must match, in time, once: any attempt uses the challenge up. Issued
+  // challenges are held in memory (ca/pending_challenges.h); used ones are recorded.
   Result<Enrollment> Activate(std::string_view challenge_id, ByteView secret);
 
  private:
   Result<TPMT_PUBLIC> EndorsementKey(const EndorsementClaim& claim) const;
+  // The activation proper, by the one attempt that took the challenge.
+  Result<Enrollment> Use(std::string_view challenge_id, const PendingChallenge& challenge, ByteView secret,
+                         TimePoint now);
 
   Store& store_;
   const Issuer& privacy_ca_;
@@ -110,6 +116,7 @@ class AikEnrollment {
   const Clock& clock_;
   Rng& rng_;
   IssuedHook issued_;
+  PendingChallenges pending_;
 };
 
 }  // namespace vtpmd::ca

@@ -1,5 +1,6 @@
 // The enrollment protocol's refusals at the CA, with a fake clock: untrusted,
-// revoked or mismatched EKs, expiry, single use and a bounded challenge table.
+// revoked or mismatched EKs, expiry, single use and a bounded challenge table;
+// what is written to the store, and what a restart forgets.
 
 #include "ca/aik_enrollment.h"
 
@@ -12,6 +13,7 @@
 #include "ca_test_support.h"
 #include "core/tpm_ek_template.h"
 #include "schema/schema.h"
+#include "tests/support/software_credential_activation.h"
 #include "tests/support/test_data.h"
 
 namespace vtpmd::ca {
@@ -87,6 +89,46 @@ TEST_F(AikEnrollmentTest, ALateOrSecondOrWrongActivationIsRefused) {
   EXPECT_EQ(enrollment_->Activate(wrong.id, Bytes(32, 2)).error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(enrollment_->Activate("00000000-0000-4000-8000-000000000000", Bytes(32, 2)).error().code(),
             ErrorCode::kNotFound);
+}
+
+TEST_F(AikEnrollmentTest, OnlyUsedChallengesAreRecordedAndARestartForgetsPendingOnes) {
+  auto recorded = [&] {
+    std::vector<std::string> rows;
+    auto select = store_->Prepare("SELECT state || ' ' || COALESCE(certificate_serial, '-') FROM aik_challenges "
+                                  "ORDER BY state");
+    EXPECT_TRUE(select.ok());
+    while (select.ok()) {
+      Result<bool> row = select->Step();
+      if (!row.ok() || !*row) break;
+      rows.push_back(select->Text(0));
+    }
+    return rows;
+  };
+  IssuedChallenge forgotten = enrollment_->Challenge(Claim(ek_certificate_.get()), aik_).value();
+  IssuedChallenge answered = enrollment_->Challenge(Claim(ek_certificate_.get()), aik_).value();
+  IssuedChallenge refused = enrollment_->Challenge(Claim(ek_certificate_.get()), aik_).value();
+  EXPECT_TRUE(recorded().empty()) << "issuing a challenge writes nothing";
+
+  const TPMT_PUBLIC ek_public = tpm::EkPublicFromKey(ek_key_.get()).value();
+  Result<SecretBytes> secret =
+      vtpmd::testing::ActivateCredential(ek_key_.get(), ek_public, answered.aik_name, answered.credential);
+  ASSERT_TRUE(secret.ok()) << secret.error().message();
+  Result<Enrollment> enrolled = enrollment_->Activate(answered.id, secret->view());
+  ASSERT_TRUE(enrolled.ok()) << enrolled.error().message();
+  EXPECT_EQ(enrollment_->Activate(refused.id, Bytes(32, 9)).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(recorded(), (std::vector<std::string>{"activated " + enrolled->serial, "refused -"}));
+
+  // vtpmd restarts: a new enrollment object over the same store.
+  EnrollmentPolicy policy;
+  enrollment_ = std::make_unique<AikEnrollment>(*store_, *hierarchy_->issuer(IssuerRole::kPrivacyCa).value(),
+                                                nullptr, *verifier_, policy, clock_, rng_, nullptr);
+  Result<Enrollment> lost = enrollment_->Activate(forgotten.id, Bytes(32, 1));
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(lost.error().message().find("restart"), std::string::npos) << lost.error().message();
+  EXPECT_EQ(enrollment_->Activate(answered.id, secret->view()).error().code(), ErrorCode::kFailedPrecondition)
+      << "a used challenge stays used across the restart";
+  EXPECT_EQ(recorded().size(), 2u);
 }
 
 TEST_F(AikEnrollmentTest, UntrustedRevokedMismatchedAndNonEkCertificatesAreRefused) {
