@@ -43,8 +43,8 @@ namespace {
 enum class EkType { kRsa2048, kEccP256 };
 enum class StoreKind { kFile, kMemory };
 
-// Recent challenges the capacity check counts: about 5 minutes (the challenge
-// lifetime) of enrollments at 333/s.
+// Used challenges recorded in the store: about 5 minutes (the challenge lifetime)
+// of enrollments at 333/s, which each activation's sweep and insert pass over.
 constexpr int kRecentChallenges = 100'000;
 
 template <typename T>
@@ -134,8 +134,8 @@ struct PrivacyCa {
     host_name = "TPM of EK certificate " + Must(ca::SerialHex(ek_certificate.get()), "serial");
   }
 
-  // Challenges already answered within their lifetime: rows the capacity check
-  // in Challenge counts, as under a sustained load.
+  // Challenges already answered within their lifetime, as under a sustained load:
+  // rows each activation's sweep and insert pass over.
   void AddRecentChallenges(int count) {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
     Must(store->Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +

@@ -217,8 +217,8 @@ w(f'- the EK certificate check of each Challenge: {us("BM_EkCertificateVerify/re
   f'revocation from the store.')
 w(f'- after {100000:,} recent challenges (5 minutes at 333/s) the in-memory RSA enrollment takes '
   f'{us("BM_EnrollAfterRecentChallenges/rsa_ek_memory_store/real_time") / 1e3:.1f} ms instead of '
-  f'{us("BM_Enroll/rsa_ek_memory_store/real_time") / 1e3:.2f} ms (the capacity check counts pending challenges '
-  f'through a partial index).')
+  f'{us("BM_Enroll/rsa_ek_memory_store/real_time") / 1e3:.2f} ms (pending challenges are counted in memory; '
+  f'the store holds only used ones).')
 for ek in ('rsa', 'ecc'):
     h = https[ek]
     cpu = h['vtpmd_cpu_s'] / h['enrollments'] * 1e3 if h['enrollments'] else float('nan')
