@@ -136,13 +136,14 @@ Result<Enrollment> AikEnrollment::Activate(std::string_view challenge_id, ByteVi
 Result<Enrollment> AikEnrollment::Use(std::string_view challenge_id, const PendingChallenge& challenge,
                                       ByteView secret, TimePoint now) {
   VTPMD_ASSIGN_OR_RETURN(Bytes offered_hash, Sha256(secret));
-  if (std::optional<Error> refusal = Refusal(challenge, now, offered_hash)) {
+  std::optional<Error> refusal = Refusal(challenge, now, offered_hash);
+  if (!refusal && challenge.host_signed && host_signer_ == nullptr) {
+    refusal = FailedPrecondition("the host signing key this challenge was made for is gone");
+  }
+  if (refusal) {
     VTPMD_RETURN_IF_ERROR(
         store_.Transaction([&] { return RecordUse(store_, challenge_id, challenge, "refused", "", now); }));
     return *refusal;
-  }
-  if (challenge.host_signed && host_signer_ == nullptr) {
-    return FailedPrecondition("the host signing key this challenge was made for is gone");
   }
   VTPMD_ASSIGN_OR_RETURN(AikPublic aik, AikPublic::Recall(challenge.aik_public));
   const AikCertificateRequest request{.aik_public = aik.area(),
