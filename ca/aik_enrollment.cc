@@ -133,8 +133,8 @@ Result<Enrollment> AikEnrollment::Activate(std::string_view challenge_id, ByteVi
   return outcome;
 }
 
-Result<Enrollment> AikEnrollment::Use(std::string_view challenge_id, const PendingChallenge& challenge,
-                                      ByteView secret, TimePoint now) {
+Result<Enrollment> AikEnrollment::Use(std::string_view challenge_id, const PendingChallenge& challenge, ByteView secret,
+                                      TimePoint now) {
   VTPMD_ASSIGN_OR_RETURN(Bytes offered_hash, Sha256(secret));
   std::optional<Error> refusal = Refusal(challenge, now, offered_hash);
   if (!refusal && challenge.host_signed && host_signer_ == nullptr) {
