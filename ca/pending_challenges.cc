@@ -44,7 +44,8 @@ Result<PendingChallenge> PendingChallenges::Take(std::string_view id, TimePoint 
     entry.counted = false;
     --counted_;
   }
-  return entry.challenge;
+  // Nobody reads the entry again: it only marks the challenge as being used.
+  return std::move(entry.challenge);
 }
 
 void PendingChallenges::Forget(std::string_view id) {
