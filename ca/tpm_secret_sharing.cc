@@ -76,7 +76,12 @@ Result<SecretBytes> SharedX(EVP_PKEY* ephemeral, EVP_PKEY* peer) {
                          ossl::CheckPtr(ossl::PkeyCtxPtr(EVP_PKEY_CTX_new_from_pkey(nullptr, ephemeral, nullptr)),
                                         "EVP_PKEY_CTX_new_from_pkey"));
   VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_derive_init(ctx.get()), "EVP_PKEY_derive_init"));
-  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_derive_set_peer(ctx.get(), peer), "EVP_PKEY_derive_set_peer"));
+  // `peer` comes from PublicKeyFromTpm, which refuses a point off the curve. On the
+  // TPM's curves (NIST P-256 and P-384, cofactor 1) every other point has the
+  // group's prime order, so OpenSSL's own peer check would only repeat that with a
+  // full scalar multiplication (n·Q = O) on every seed.
+  VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_derive_set_peer_ex(ctx.get(), peer, /*validate_peer=*/0),
+                                    "EVP_PKEY_derive_set_peer_ex"));
   std::size_t size = 0;
   VTPMD_RETURN_IF_ERROR(ossl::Check(EVP_PKEY_derive(ctx.get(), nullptr, &size), "EVP_PKEY_derive"));
   // OpenSSL's ECDH output is the x-coordinate padded to the field size, which is
