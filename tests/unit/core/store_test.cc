@@ -56,10 +56,10 @@ TEST(Store, NoOtherConnectionCanUseTheFileWhileTheStoreIsOpen) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const auto path = dir / "db.sqlite";
-  auto count_rows = [&] {
+  auto from_another_connection = [&](const char* sql) {
     sqlite3* other = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &other, SQLITE_OPEN_READWRITE, nullptr);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(other, "SELECT count(*) FROM t", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(other, sql, nullptr, nullptr, nullptr);
     sqlite3_close_v2(other);
     return rc;
   };
@@ -71,10 +71,11 @@ TEST(Store, NoOtherConnectionCanUseTheFileWhileTheStoreIsOpen) {
                           return insert.Run();
                         })
                     .ok());
-    EXPECT_EQ(count_rows(), SQLITE_BUSY);
+    EXPECT_EQ(from_another_connection("SELECT count(*) FROM t"), SQLITE_BUSY);
+    EXPECT_EQ(from_another_connection("INSERT INTO t(name) VALUES('b')"), SQLITE_BUSY);
     EXPECT_FALSE(std::filesystem::exists(dir / "db.sqlite-shm"));
   }
-  EXPECT_EQ(count_rows(), SQLITE_OK);
+  EXPECT_EQ(from_another_connection("SELECT count(*) FROM t"), SQLITE_OK);
   std::filesystem::remove_all(dir);
 }
 
