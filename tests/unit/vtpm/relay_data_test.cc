@@ -30,6 +30,21 @@ Bytes Digest(std::uint8_t fill) {
   return Bytes(32, fill);
 }
 
+// A GetRandom whose tag is no TPM 2.0 tag (0x1201).
+Bytes BadTagGetRandom(std::uint16_t count) {
+  Bytes command = testing::GetRandomCommand(count);
+  command[0] = 0x12;
+  return command;
+}
+
+// A GetRandom whose size field says 0x0001000c: 64 KiB + 12, above any TPM's limit.
+Bytes OversizedGetRandom() {
+  Bytes command = testing::GetRandomCommand(8);
+  command[2] = 0x00;
+  command[3] = 0x01;
+  return command;
+}
+
 // A GetRandom through a fresh connection: the relay is still serving.
 void ExpectServing(RelayedTpm& tpm) {
   Client client = Client::Connect(tpm.socket_path());
@@ -119,9 +134,7 @@ TEST(RelayDataTest, BadTagIsAnsweredAndTheConnectionKeepsWorking) {
   RelayedTpm tpm(Hub());
   ASSERT_TRUE(tpm.ready());
   Client client = Client::Connect(tpm.socket_path());
-  Bytes command = testing::GetRandomCommand(8);
-  command[0] = 0x12;
-  EXPECT_EQ(client.Exchange(command), TpmErrorResponse(0x1201, kTpmRcBadTag));
+  EXPECT_EQ(client.Exchange(BadTagGetRandom(8)), TpmErrorResponse(0x1201, kTpmRcBadTag));
   // QEMU's version probe: a TPM 1.2 GetTicks gets a TPM 1.2 error back.
   const Bytes get_ticks = {0x00, 0xC1, 0, 0, 0, 10, 0, 0, 0, 0xF1};
   EXPECT_EQ(client.Exchange(get_ticks), TpmErrorResponse(0x00C1, kTpmRcBadTag));
@@ -133,10 +146,7 @@ TEST(RelayDataTest, OversizedCommandIsAnsweredThenClosed) {
   RelayedTpm tpm(Hub());
   ASSERT_TRUE(tpm.ready());
   Client client = Client::Connect(tpm.socket_path());
-  Bytes huge = testing::GetRandomCommand(8);
-  huge[2] = 0x00;
-  huge[3] = 0x01;  // size field 0x0001000c: 64 KiB + 12
-  ASSERT_TRUE(client.Send(huge));
+  ASSERT_TRUE(client.Send(OversizedGetRandom()));
   EXPECT_EQ(client.ReadTpmResponse(), TpmErrorResponse(0x8001, kTpmRcCommandSize));
   EXPECT_TRUE(client.ClosedByPeer());
   ExpectServing(tpm);
@@ -215,11 +225,9 @@ TEST(RelayDataTest, CommandsSentAheadAreAnsweredInOrder) {
   RelayedTpm tpm(Hub());
   ASSERT_TRUE(tpm.ready());
   Client client = Client::Connect(tpm.socket_path());
-  Bytes bad_tag = testing::GetRandomCommand(4);
-  bad_tag[0] = 0x12;
   Bytes batch;
-  for (const Bytes& command : {testing::PcrExtendSha256Command(16, Digest(0x55)), testing::GetRandomCommand(8), bad_tag,
-                               testing::GetRandomCommand(16), testing::PcrReadSha256Command(16)}) {
+  for (const Bytes& command : {testing::PcrExtendSha256Command(16, Digest(0x55)), testing::GetRandomCommand(8),
+                               BadTagGetRandom(4), testing::GetRandomCommand(16), testing::PcrReadSha256Command(16)}) {
     batch.insert(batch.end(), command.begin(), command.end());
   }
   ASSERT_TRUE(client.Send(batch));
@@ -233,9 +241,7 @@ TEST(RelayDataTest, CommandsSentAheadAreAnsweredInOrder) {
   EXPECT_EQ(stats.malformed_commands, 1U);
   // An oversized command behind a good one: the good one is answered, then the
   // relay refuses the other and hangs up.
-  Bytes huge = testing::GetRandomCommand(8);
-  huge[2] = 0x00;
-  huge[3] = 0x01;
+  const Bytes huge = OversizedGetRandom();
   Bytes good_then_huge = testing::GetRandomCommand(8);
   good_then_huge.insert(good_then_huge.end(), huge.begin(), huge.end());
   ASSERT_TRUE(client.Send(good_then_huge));
