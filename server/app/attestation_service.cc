@@ -278,11 +278,12 @@ Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(co
   }
 
   GuestVerification out;
+  const TimePoint now = clock_.Now();
   {
     std::lock_guard lock(mu_);
-    VTPMD_ASSIGN_OR_RETURN(out.id, NewUuid(rng_));
+    VTPMD_ASSIGN_OR_RETURN(out.id, NewTimeOrderedUuid(rng_, now));
   }
-  out.created_at = ca::ToUnixSeconds(clock_.Now());
+  out.created_at = ca::ToUnixSeconds(now);
   out.instance_id = instance.id;
   out.vm_id = instance.vm_id;
   out.nonce = request.nonce;
@@ -291,7 +292,7 @@ Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(co
 
   // AIK chain: issued here, for this instance.
   Submodule aik_chain{kSubmodAikChain, {}};
-  VTPMD_ASSIGN_OR_RETURN(ca::AikChainOutcome chain, aik_chains_->Verify(evidence.aik_chain_pem, clock_.Now()));
+  VTPMD_ASSIGN_OR_RETURN(ca::AikChainOutcome chain, aik_chains_->Verify(evidence.aik_chain_pem, now));
   const ca::VerifiedAik* aik = chain.aik ? &*chain.aik : nullptr;
   if (aik == nullptr) {
     aik_chain.checks.push_back(CheckResult::Failed(kCheckAikChain, AikRejectionReason(chain.rejection), chain.detail));
@@ -457,7 +458,7 @@ void AttestationService::AttestPlatform(PlatformAttestationRequest request, Comp
   }
   auto id = [this] {
     std::lock_guard lock(mu_);
-    return NewUuid(rng_);
+    return NewTimeOrderedUuid(rng_, clock_.Now());
   }();
   if (!id.ok()) return done(id.error());
   auto platform_leaf = PlatformLeaf(request.nonce);

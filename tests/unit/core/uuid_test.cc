@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace vtpmd {
 namespace {
 
@@ -14,6 +17,21 @@ TEST(Uuid, NewUuidsAreVersion4AndCanonical) {
   EXPECT_EQ((*a)[14], '4');
   EXPECT_NE(std::string("89ab").find((*a)[19]), std::string::npos);
   EXPECT_EQ(*CanonicalUuid(*a), *a);
+}
+
+TEST(Uuid, TimeOrderedUuidsCarryTheirMillisecondAndSortByIt) {
+  DeterministicRng rng(5);
+  const TimePoint at{std::chrono::milliseconds(0x018f3a5b7c9dLL)};
+  auto first = NewTimeOrderedUuid(rng, at);
+  auto same_millisecond = NewTimeOrderedUuid(rng, at);
+  auto later = NewTimeOrderedUuid(rng, at + std::chrono::milliseconds(1));
+  ASSERT_TRUE(first.ok() && same_millisecond.ok() && later.ok());
+  EXPECT_EQ(first->substr(0, 15), "018f3a5b-7c9d-7");
+  EXPECT_NE(*first, *same_millisecond);
+  EXPECT_NE(std::string("89ab").find((*first)[19]), std::string::npos);
+  EXPECT_EQ(*CanonicalUuid(*first), *first);
+  EXPECT_LT(std::max(*first, *same_millisecond), *later);
+  EXPECT_FALSE(NewTimeOrderedUuid(rng, TimePoint{std::chrono::milliseconds(-1)}).ok());
 }
 
 TEST(Uuid, CanonicalFormLowerCasesAndRejectsEverythingElse) {
