@@ -207,7 +207,8 @@ Status Application::StartAttestations() {
   DeepQuoteBatcherOptions batching{config_.deep_quote_window, config_.deep_quote_max_batch,
                                    config_.deep_quote_max_in_flight};
   auto attestations =
-      AttestationService::Create(*store_, *events_, *policies_, *ca_, std::move(platform), batching, clock_, rng_);
+      AttestationService::Create(*store_, *events_, *policies_, *ca_, std::move(platform), batching,
+                                 config_.attestation_retention, clock_, rng_);
   if (!attestations.ok()) return attestations.error().WithContext("attestation service");
   attestations_ = std::move(*attestations);
   return Ok();

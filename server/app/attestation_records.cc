@@ -15,11 +15,42 @@ void BindOptionalText(Statement& statement, int index, std::string_view text) {
 
 }  // namespace
 
+Status AttestationRecords::StoreChains(const AttestationRecord& record, std::unordered_set<std::string>& added) {
+  for (const StoredChain& chain : record.chains) {
+    std::string key(AsChars(chain.sha256));
+    if (added.contains(key)) continue;
+    {
+      std::lock_guard lock(known_chains_mu_);
+      if (known_chains_.contains(key)) continue;
+    }
+    VTPMD_ASSIGN_OR_RETURN(Statement insert,
+                           store_.Prepare("INSERT OR IGNORE INTO attestation_chains(sha256, pem) VALUES(?, ?)"));
+    VTPMD_RETURN_IF_ERROR(insert.Bind(1, ByteView(chain.sha256)).Bind(2, chain.pem).Run());
+    added.insert(std::move(key));
+  }
+  return Ok();
+}
+
+Result<std::string> AttestationRecords::ChainPem(ByteView sha256) const {
+  VTPMD_ASSIGN_OR_RETURN(Statement select, store_.Prepare("SELECT pem FROM attestation_chains WHERE sha256 = ?"));
+  select.Bind(1, sha256);
+  VTPMD_ASSIGN_OR_RETURN(bool found, select.Step());
+  // Chains are never deleted, so this is a damaged store, not a missing result.
+  if (!found) {
+    return Internal("a stored attestation result refers to certificate chain " + HexEncode(sha256) +
+                    ", which the store does not have");
+  }
+  return select.Text(0);
+}
+
 Status AttestationRecords::InsertAll(const std::vector<const AttestationRecord*>& records) {
   if (records.empty()) return Ok();
   policy::StoreAttestationHistory history(store_);
-  return store_.Transaction([&]() -> Status {
+  std::unordered_set<std::string> added_chains;
+  VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
+    added_chains.clear();
     for (const AttestationRecord* record : records) {
+      VTPMD_RETURN_IF_ERROR(StoreChains(*record, added_chains));
       if (record->accepted_clock) {
         VTPMD_RETURN_IF_ERROR(history.RecordIfLater(record->accepted_clock->first, record->accepted_clock->second));
       }
@@ -37,7 +68,7 @@ Status AttestationRecords::InsertAll(const std::vector<const AttestationRecord*>
       } else {
         insert.BindNull(8);
       }
-      VTPMD_RETURN_IF_ERROR(insert.Bind(9, record->token).Bind(10, record->result_json).Run());
+      VTPMD_RETURN_IF_ERROR(insert.Bind(9, record->token).Bind(10, record->stored_result_json).Run());
       if (!record->failure_event_json.empty()) {
         VTPMD_RETURN_IF_ERROR(
             events_.Record(kAttestationFailedEvent, "attestations/" + record->id, record->failure_event_json,
@@ -45,7 +76,30 @@ Status AttestationRecords::InsertAll(const std::vector<const AttestationRecord*>
       }
     }
     return Ok();
-  });
+  }));
+  std::lock_guard lock(known_chains_mu_);
+  // Bounded: AIKs come and go; forgetting one costs a lookup.
+  constexpr std::size_t kMaxKnownChains = 65536;
+  if (known_chains_.size() + added_chains.size() > kMaxKnownChains) known_chains_.clear();
+  known_chains_.merge(added_chains);
+  return Ok();
+}
+
+Result<std::size_t> AttestationRecords::PruneOlderThan(std::int64_t before, std::size_t limit) {
+  std::size_t deleted = 0;
+  VTPMD_RETURN_IF_ERROR(store_.Transaction(
+      [&]() -> Status {
+        VTPMD_ASSIGN_OR_RETURN(
+            Statement prune,
+            store_.Prepare("DELETE FROM attestations WHERE seq IN (SELECT seq FROM (SELECT seq, created_at FROM "
+                           "attestations ORDER BY seq LIMIT ?1) WHERE created_at < ?2)"));
+        VTPMD_RETURN_IF_ERROR(prune.Bind(1, static_cast<std::int64_t>(limit)).Bind(2, before).Run());
+        deleted = static_cast<std::size_t>(prune.Changes());
+        return Ok();
+      },
+      // Losing a deletion to a power failure only means doing it again.
+      Store::Durability::kWithNextFlush));
+  return deleted;
 }
 
 Result<AttestationRecord> AttestationRecords::Get(std::string_view id) const {
@@ -65,9 +119,13 @@ Result<AttestationRecord> AttestationRecords::Get(std::string_view id) const {
                            .policy_name = select.Text(5),
                            .policy_version = select.IsNull(6) ? std::nullopt : std::optional(select.Int(6)),
                            .token = select.Text(7),
-                           .result_json = select.Text(8),
+                           .result_json = {},
+                           .stored_result_json = {},
+                           .chains = {},
                            .failure_event_json = {},
                            .accepted_clock = {}};
+  VTPMD_ASSIGN_OR_RETURN(record.result_json,
+                         ExpandStoredResult(select.Text(8), [this](ByteView sha256) { return ChainPem(sha256); }));
   return record;
 }
 
@@ -97,6 +155,8 @@ Result<std::vector<AttestationSummary>> AttestationRecords::List(const Attestati
                               .policy_version = select.IsNull(8) ? std::nullopt : std::optional(select.Int(8)),
                               .token = select.Text(9),
                               .result_json = {},
+                              .stored_result_json = {},
+                              .chains = {},
                               .failure_event_json = {},
                               .accepted_clock = {}}});
   }

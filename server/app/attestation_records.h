@@ -4,9 +4,11 @@
 // together with the attestation.failed events of the contraindicated ones.
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "core/store.h"
 #include "policy/attestation_history.h"
 #include "server/app/event_log.h"
+#include "server/app/stored_result.h"
 
 namespace vtpmd::app {
 
@@ -30,7 +33,11 @@ struct AttestationRecord {
   std::string policy_name;
   std::optional<std::int64_t> policy_version;
   std::string token;
-  std::string result_json;
+  std::string result_json;  // as the challenger received it
+  // Only in a record to be written: result_json as stored, with the chains it
+  // refers to (stored_result.h).
+  std::string stored_result_json;
+  std::vector<StoredChain> chains;
   // For a contraindicated result: the attestation.failed event's data.
   std::string failure_event_json;
   // The AIK clock snapshot this attestation accepted (remembered_attestation_history.h),
@@ -53,15 +60,30 @@ struct AttestationSummary {
 class AttestationRecords {
  public:
   AttestationRecords(Store& store, EventLog& events) : store_(store), events_(events) {}
+  AttestationRecords(const AttestationRecords&) = delete;
+  AttestationRecords& operator=(const AttestationRecords&) = delete;
 
   // All or nothing, with an event for each contraindicated result and the accepted clocks.
   Status InsertAll(const std::vector<const AttestationRecord*>& records);
   Result<AttestationRecord> Get(std::string_view id) const;  // NotFound if absent
   Result<std::vector<AttestationSummary>> List(const AttestationFilter& filter) const;
+  // Deletes results created before `before` (Unix seconds) among the oldest `limit`
+  // stored; returns how many. Results are stored in about creation order, so one
+  // that is not yet due (after the clock went back) only delays those behind it.
+  // The certificate chains stay: one per AIK, shared by its results.
+  Result<std::size_t> PruneOlderThan(std::int64_t before, std::size_t limit);
 
  private:
+  // Writes the record's chains not stored yet; `added` collects them.
+  Status StoreChains(const AttestationRecord& record, std::unordered_set<std::string>& added);
+  Result<std::string> ChainPem(ByteView sha256) const;
+
   Store& store_;
   EventLog& events_;
+  // Digests of chains known to be stored, so a batch repeating them writes nothing
+  // for them. Added to only after the transaction that stored them committed.
+  std::mutex known_chains_mu_;
+  std::unordered_set<std::string> known_chains_;
 };
 
 }  // namespace vtpmd::app

@@ -220,6 +220,7 @@ Result<std::unique_ptr<AttestationService>> AttestationService::Create(Store& st
                                                                       const ca::CaHierarchy& hierarchy,
                                                                       PlatformLink platform,
                                                                       DeepQuoteBatcherOptions batching,
+                                                                      std::chrono::seconds result_retention,
                                                                       const Clock& clock, Rng& rng) {
   if (!platform.quoter) return InvalidArgument("the attestation service needs a platform quoter");
   VTPMD_ASSIGN_OR_RETURN(std::unique_ptr<ca::AikChainVerifier> aik_chains, ca::AikChainVerifier::Create(store, hierarchy));
@@ -231,7 +232,7 @@ Result<std::unique_ptr<AttestationService>> AttestationService::Create(Store& st
   PlatformQuoter quoter = platform.quoter;
   std::unique_ptr<AttestationService> service(new AttestationService(
       store, events, policies, std::move(aik_chains), std::move(signer), std::move(platform), clock, rng));
-  service->writer_ = std::make_unique<AttestationWriter>(service->records_);
+  service->writer_ = std::make_unique<AttestationWriter>(service->records_, clock, result_retention);
   VTPMD_ASSIGN_OR_RETURN(service->batcher_, DeepQuoteBatcher::Create(std::move(quoter), batching));
   return service;
 }
@@ -516,6 +517,8 @@ void AttestationService::Seal(const EarContext& context, std::vector<Submodule> 
   details["subject"] = subject;
   details["nonce"] = HexEncode(context.nonce);
   details["submods"] = SubmodulesJson(submodules);
+  auto serialized = SerializeResult(std::move(details));
+  if (!serialized.ok()) return done(serialized.error());
   AttestationRecord record{.id = context.attestation_id,
                            .created_at = context.issued_at,
                            .subject = std::string(subject),
@@ -525,7 +528,9 @@ void AttestationService::Seal(const EarContext& context, std::vector<Submodule> 
                            .policy_name = context.policy_name,
                            .policy_version = context.policy_version,
                            .token = std::move(token).value(),
-                           .result_json = boost::json::serialize(details),
+                           .result_json = std::move(serialized->full_json),
+                           .stored_result_json = std::move(serialized->stored_json),
+                           .chains = std::move(serialized->chains),
                            .failure_event_json = {},
                            .accepted_clock = std::move(accepted_clock)};
   if (status == EarStatus::kContraindicated) {

@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,7 +84,8 @@ class AttestationService {
 
   static Result<std::unique_ptr<AttestationService>> Create(Store& store, EventLog& events, PolicyService& policies,
                                                             const ca::CaHierarchy& hierarchy, PlatformLink platform,
-                                                            DeepQuoteBatcherOptions batching, const Clock& clock,
+                                                            DeepQuoteBatcherOptions batching,
+                                                            std::chrono::seconds result_retention, const Clock& clock,
                                                             Rng& rng);
   // Finishes every attestation in progress, then returns.
   ~AttestationService();

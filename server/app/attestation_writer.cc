@@ -1,8 +1,21 @@
 #include "server/app/attestation_writer.h"
 
-namespace vtpmd::app {
+#include <algorithm>
 
-AttestationWriter::AttestationWriter(AttestationRecords& records) : records_(records), thread_([this] { Loop(); }) {}
+#include "ca/x509_time.h"
+#include "server/app/log.h"
+
+namespace vtpmd::app {
+namespace {
+
+constexpr std::size_t kPruneBatch = 1000;
+constexpr int kPruneBatchesPerRound = 10;
+constexpr std::chrono::seconds kLongestPruneInterval{60};
+
+}  // namespace
+
+AttestationWriter::AttestationWriter(AttestationRecords& records, const Clock& clock, std::chrono::seconds retention)
+    : records_(records), clock_(clock), retention_(retention), thread_([this] { Loop(); }) {}
 
 AttestationWriter::~AttestationWriter() {
   {
@@ -21,13 +34,34 @@ void AttestationWriter::Write(AttestationRecord record, Completion done) {
   wake_.notify_one();
 }
 
+void AttestationWriter::PruneExpired() {
+  const std::int64_t before = ca::ToUnixSeconds(clock_.Now()) - retention_.count();
+  for (int round = 0; round < kPruneBatchesPerRound; ++round) {
+    auto pruned = records_.PruneOlderThan(before, kPruneBatch);
+    if (!pruned.ok()) {
+      Log(LogLevel::kWarning, "deleting expired attestation results: " + pruned.error().message());
+      return;
+    }
+    if (*pruned < kPruneBatch) return;
+  }
+}
+
 void AttestationWriter::Loop() {
+  const auto prune_interval = std::min<std::chrono::steady_clock::duration>(retention_, kLongestPruneInterval);
+  auto next_prune = std::chrono::steady_clock::now();
   std::vector<Pending> batch;
   while (true) {
+    if (std::chrono::steady_clock::now() >= next_prune) {
+      PruneExpired();
+      next_prune = std::chrono::steady_clock::now() + prune_interval;
+    }
     {
       std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left
+      wake_.wait_until(lock, next_prune, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        if (stopping_) return;  // and nothing left
+        continue;               // time to prune
+      }
       batch.swap(queue_);
     }
     std::vector<const AttestationRecord*> records;

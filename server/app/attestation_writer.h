@@ -4,13 +4,18 @@
 // one flush instead of thousands, and request threads never wait on the disk.
 // Each completion runs, on the writer's thread, once its record is durable (or
 // with the store's error).
+//
+// The same thread deletes results older than the retention: at start, then at
+// least once a minute, a bounded number per round so writes never wait long.
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "server/app/attestation_records.h"
 
@@ -20,7 +25,7 @@ class AttestationWriter {
  public:
   using Completion = std::function<void(Result<AttestationRecord>)>;
 
-  explicit AttestationWriter(AttestationRecords& records);
+  AttestationWriter(AttestationRecords& records, const Clock& clock, std::chrono::seconds retention);
   // Writes what is queued, then stops.
   ~AttestationWriter();
   AttestationWriter(const AttestationWriter&) = delete;
@@ -34,8 +39,11 @@ class AttestationWriter {
     Completion done;
   };
   void Loop();
+  void PruneExpired();
 
   AttestationRecords& records_;
+  const Clock& clock_;
+  const std::chrono::seconds retention_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::vector<Pending> queue_;

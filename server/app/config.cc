@@ -130,6 +130,9 @@ Status SetOption(std::string_view key, std::string_view value, Config& config) {
   } else if (key == "webhook-retry-horizon") {
     VTPMD_ASSIGN_OR_RETURN(auto s, ParseInteger<int>(value, key, 1, 30 * 24 * 3600));
     config.webhook_retry_horizon = std::chrono::seconds(s);
+  } else if (key == "attestation-retention") {
+    VTPMD_ASSIGN_OR_RETURN(auto s, ParseInteger<int>(value, key, 1, 3650 * 24 * 3600));
+    config.attestation_retention = std::chrono::seconds(s);
   } else if (key == "webhook-attempt-retention") {
     VTPMD_ASSIGN_OR_RETURN(auto s, ParseInteger<int>(value, key, 1, 3650 * 24 * 3600));
     config.webhook_attempt_retention = std::chrono::seconds(s);
@@ -204,6 +207,8 @@ Options (also accepted as keys of the JSON config file, without "--"):
   --deep-quote-max-batch N  at most N deep quotes per platform quote (default 4096, max 65536)
   --deep-quote-max-in-flight N
                             at most N platform quotes at once (default 16, max 256)
+  --attestation-retention S stored attestation results are kept for S seconds
+                            (default 2592000, 30 days)
   --manufacturer-roots PEM  TPM vendor roots for the platform EK certificate
   --tls-certificate PEM     serve this certificate chain instead of the one vtpmd's CA issues
   --tls-private-key PEM     ... with this key (both or neither)

@@ -31,6 +31,8 @@ struct Config {
   std::chrono::milliseconds deep_quote_window{20};
   std::size_t deep_quote_max_batch = 4096;
   std::size_t deep_quote_max_in_flight = 16;
+  // Stored attestation results older than this are deleted.
+  std::chrono::seconds attestation_retention{30 * 24 * 3600};
   std::string ca_algorithm = "ecdsa-p256";
   std::vector<std::string> tls_dns_names = {"localhost"};
   std::vector<std::string> tls_ip_addresses = {"127.0.0.1", "::1"};

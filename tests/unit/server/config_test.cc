@@ -1,5 +1,6 @@
-// vtpmd's configuration: the platform quote latency and the deep-quote batching
-// options, from flags and from the config file, with their ranges.
+// vtpmd's configuration: the platform quote latency, the deep-quote batching
+// options and the attestation retention, from flags and from the config file, with
+// their ranges.
 #include "server/app/config.h"
 
 #include <gtest/gtest.h>
@@ -86,6 +87,17 @@ TEST(Config, DeepQuoteOptionsFromTheConfigFileAndFlagsOverrideThem) {
   EXPECT_EQ(config->deep_quote_window, milliseconds(7));
   EXPECT_EQ(config->deep_quote_max_batch, 128U);
   EXPECT_EQ(config->deep_quote_max_in_flight, 8U);
+}
+
+TEST(Config, AttestationRetentionDefaultsToThirtyDaysAndIsBounded) {
+  EXPECT_EQ(Parse({})->attestation_retention, std::chrono::seconds(30 * 24 * 3600));
+  EXPECT_EQ(Parse({"--attestation-retention", "3600"})->attestation_retention, std::chrono::seconds(3600));
+  for (const char* bad : {"0", "-5", "315360001", "1d"}) {
+    auto config = Parse({"--attestation-retention", bad});
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.error().message().find("attestation-retention"), std::string::npos) << config.error().message();
+  }
+  EXPECT_NE(ConfigUsage().find("--attestation-retention"), std::string::npos);
 }
 
 TEST(Config, UsageNamesTheDeepQuoteFlags) {
