@@ -30,6 +30,10 @@ std::optional<Bytes> TpmObjectName(X509* certificate) {
   return Bytes(name->begin(), name->end());
 }
 
+std::string RevokedDetail(std::string_view serial, RevocationReason reason) {
+  return "certificate " + std::string(serial) + " was revoked (" + std::string(RevocationReasonName(reason)) + ")";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AikChainVerifier>> AikChainVerifier::Create(Store& store, const CaHierarchy& hierarchy) {
@@ -62,7 +66,8 @@ AikChainVerifier::ChainVerdict AikChainVerifier::VerifyChain(const std::vector<o
 }
 
 Result<std::optional<std::pair<AikChainRejection, std::string>>> AikChainVerifier::CheckRecords(
-    const std::vector<ossl::X509Ptr>& chain, const std::vector<Bytes>& ders, VerifiedAik& aik) const {
+    const std::vector<ossl::X509Ptr>& chain, const std::vector<Bytes>& ders, VerifiedAik& aik,
+    std::vector<std::string>& revocable) const {
   using Refusal = std::optional<std::pair<AikChainRejection, std::string>>;
   for (std::size_t i = 0; i < chain.size(); ++i) {
     if (i != 0 && std::find(issuer_ders_.begin(), issuer_ders_.end(), ders[i]) != issuer_ders_.end()) continue;
@@ -70,10 +75,9 @@ Result<std::optional<std::pair<AikChainRejection, std::string>>> AikChainVerifie
     VTPMD_ASSIGN_OR_RETURN(std::optional<CertificateRecord> recorded, FindCertificate(store_, serial));
     const bool ours = recorded && recorded->der == ders[i];
     if (ours && recorded->revoked_at) {
-      return Refusal({AikChainRejection::kRevoked, "certificate " + serial + " was revoked (" +
-                                                       std::string(RevocationReasonName(recorded->revocation_reason)) +
-                                                       ")"});
+      return Refusal({AikChainRejection::kRevoked, RevokedDetail(serial, recorded->revocation_reason)});
     }
+    if (ours) revocable.push_back(serial);
     if (i != 0) continue;
     if (!ours || (recorded->kind != kAikKind && recorded->kind != kPlatformAikKind)) {
       return Refusal({AikChainRejection::kNotIssuedHere, "this host issued no AIK certificate with serial " + serial});
@@ -85,18 +89,33 @@ Result<std::optional<std::pair<AikChainRejection, std::string>>> AikChainVerifie
   return Refusal();
 }
 
+Result<AikChainOutcome> AikChainVerifier::Reaccept(const AcceptedChain& accepted) const {
+  for (const std::string& serial : accepted.revocable_serials) {
+    VTPMD_ASSIGN_OR_RETURN(std::optional<RevocationReason> revoked, FindRevocation(store_, serial));
+    if (revoked) return AikChainOutcome{std::nullopt, AikChainRejection::kRevoked, RevokedDetail(serial, *revoked)};
+  }
+  VerifiedAik aik;
+  aik.certificate = ossl::ShareCertificate(accepted.leaf.get());
+  aik.public_key = X509_get0_pubkey(aik.certificate.get());
+  aik.name = accepted.name;
+  aik.serial = accepted.serial;
+  aik.kind = accepted.kind;
+  aik.instance_id = accepted.instance_id;
+  return AikChainOutcome{std::move(aik), AikChainRejection::kMalformed, ""};
+}
+
 Result<AikChainOutcome> AikChainVerifier::Verify(std::string_view chain_pem, TimePoint now) const {
+  std::string key(chain_pem);
+  if (auto accepted = accepted_.Find(key, now)) return Reaccept(**accepted);
   auto ders = PemCertificateDers(chain_pem);
   if (!ders.ok()) return AikChainOutcome{std::nullopt, AikChainRejection::kMalformed, ders.error().message()};
   std::vector<ossl::X509Ptr> chain;
-  std::string chain_key;
   for (const Bytes& der : *ders) {
     auto certificate = parsed_.Parse(der);
     if (!certificate.ok()) {
       return AikChainOutcome{std::nullopt, AikChainRejection::kMalformed, "a certificate of the AIK chain does not parse"};
     }
     chain.push_back(std::move(certificate).value());
-    chain_key.append(AsChars(der));
   }
 
   X509* leaf = chain.front().get();
@@ -109,13 +128,18 @@ Result<AikChainOutcome> AikChainVerifier::Verify(std::string_view chain_pem, Tim
   }
   aik.name = std::move(*name);
 
-  if (!chained_.Find(chain_key, now)) {
-    ChainVerdict verdict = VerifyChain(chain, now);
-    if (verdict.rejection) return AikChainOutcome{std::nullopt, *verdict.rejection, std::move(verdict.detail)};
-    chained_.Remember(std::move(chain_key), true, verdict.window.from, verdict.window.until);
-  }
-  VTPMD_ASSIGN_OR_RETURN(auto refusal, CheckRecords(chain, *ders, aik));
+  ChainVerdict verdict = VerifyChain(chain, now);
+  if (verdict.rejection) return AikChainOutcome{std::nullopt, *verdict.rejection, std::move(verdict.detail)};
+  std::vector<std::string> revocable;
+  VTPMD_ASSIGN_OR_RETURN(auto refusal, CheckRecords(chain, *ders, aik, revocable));
   if (refusal) return AikChainOutcome{std::nullopt, refusal->first, std::move(refusal->second)};
+  auto accepted = std::make_shared<const AcceptedChain>(AcceptedChain{.leaf = ossl::ShareCertificate(leaf),
+                                                                      .name = aik.name,
+                                                                      .serial = aik.serial,
+                                                                      .kind = aik.kind,
+                                                                      .instance_id = aik.instance_id,
+                                                                      .revocable_serials = std::move(revocable)});
+  accepted_.Remember(std::move(key), std::move(accepted), verdict.window.from, verdict.window.until);
   aik.certificate = std::move(chain.front());
   return AikChainOutcome{std::move(aik), AikChainRejection::kMalformed, ""};
 }

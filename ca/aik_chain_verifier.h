@@ -3,8 +3,10 @@
 // the key that signed the quote: the leaf is an AIK certificate this host's privacy
 // CA issued (directly, or through the host signing key for aik-certifies-aik),
 // recorded in the store, chaining to our root, and neither it nor any certificate
-// presented with it is revoked. Chain verdicts are remembered by DER
-// (remembered_verdicts.h); revocation is read from the store every time.
+// presented with it is revoked. An accepted chain is remembered by its PEM text
+// until its validity ends (remembered_verdicts.h): the same chain comes with every
+// attestation of its AIK, and its records change only by revocation, which is read
+// from the store every time.
 
 #include <memory>
 #include <optional>
@@ -72,9 +74,22 @@ class AikChainVerifier {
     ValidityWindow window;
   };
   ChainVerdict VerifyChain(const std::vector<ossl::X509Ptr>& chain, TimePoint now) const;
-  // `ders`: the chain's certificates as presented, in order.
+  // `ders`: the chain's certificates as presented, in order. `revocable` gets the
+  // serials of those recorded here, other than our issuers'.
   Result<std::optional<std::pair<AikChainRejection, std::string>>> CheckRecords(
-      const std::vector<ossl::X509Ptr>& chain, const std::vector<Bytes>& ders, VerifiedAik& aik) const;
+      const std::vector<ossl::X509Ptr>& chain, const std::vector<Bytes>& ders, VerifiedAik& aik,
+      std::vector<std::string>& revocable) const;
+
+  // What a chain's acceptance established, but whether it was revoked since.
+  struct AcceptedChain {
+    ossl::X509Ptr leaf;
+    Bytes name;
+    std::string serial;
+    std::string kind;
+    std::string instance_id;
+    std::vector<std::string> revocable_serials;
+  };
+  Result<AikChainOutcome> Reaccept(const AcceptedChain& accepted) const;
 
   static constexpr std::size_t kRemembered = 16384;
 
@@ -86,7 +101,7 @@ class AikChainVerifier {
   // rotation), so a chain that repeats them costs no store lookup.
   std::vector<Bytes> issuer_ders_;
   mutable CertificateCache parsed_{kRemembered};
-  mutable RememberedVerdicts<bool> chained_{kRemembered};
+  mutable RememberedVerdicts<std::shared_ptr<const AcceptedChain>> accepted_{kRemembered};
 };
 
 }  // namespace vtpmd::ca

@@ -101,6 +101,17 @@ Result<std::optional<CertificateRecord>> FindCertificate(Store& store, std::stri
   return std::optional<CertificateRecord>(std::move(record));
 }
 
+Result<std::optional<RevocationReason>> FindRevocation(Store& store, std::string_view serial) {
+  VTPMD_ASSIGN_OR_RETURN(
+      auto select,
+      store.Prepare("SELECT revocation_reason FROM certificates WHERE serial = ? AND revoked_at IS NOT NULL"));
+  select.Bind(1, serial);
+  VTPMD_ASSIGN_OR_RETURN(bool revoked, select.Step());
+  if (!revoked) return std::optional<RevocationReason>();
+  VTPMD_ASSIGN_OR_RETURN(RevocationReason reason, RevocationReasonFromCode(static_cast<int>(select.Int(0))));
+  return std::optional(reason);
+}
+
 Result<std::vector<CertificateRecord>> ListCertificates(Store& store, const CertificateFilter& filter, TimePoint now) {
   // Status is a function of time, so it is filtered here in SQL against `now`.
   VTPMD_ASSIGN_OR_RETURN(

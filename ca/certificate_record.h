@@ -47,6 +47,9 @@ struct CertificateRecord {
 };
 
 Result<std::optional<CertificateRecord>> FindCertificate(Store& store, std::string_view serial);
+// Why the certificate recorded under `serial` was revoked; nullopt when it was not
+// (or none is recorded). Reads only that, for checks on every request.
+Result<std::optional<RevocationReason>> FindRevocation(Store& store, std::string_view serial);
 
 struct CertificateFilter {
   std::string instance_id;                  // "" for any

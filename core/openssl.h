@@ -56,6 +56,13 @@ Result<Ptr> CheckPtr(Ptr ptr, std::string_view what) {
   return LastError(what);
 }
 
+// Another owner of `certificate` (OpenSSL counts references; a certificate is
+// only read once parsed, so owners on several threads may share it).
+inline X509Ptr ShareCertificate(X509* certificate) {
+  X509_up_ref(certificate);
+  return X509Ptr(certificate);
+}
+
 // DER <-> objects. Parsers reject trailing bytes.
 Result<X509Ptr> ParseCertificateDer(ByteView der);
 Result<X509Ptr> ParseCertificatePem(std::string_view pem);

@@ -145,10 +145,7 @@ Status Application::StartInstances() {
   policies_ = std::make_unique<PolicyService>(*store_, *events_, clock_);
   // Hardware TPMs enroll with EK certificates under the configured manufacturer roots.
   std::vector<ossl::X509Ptr> manufacturers;
-  for (const auto& root : manufacturer_roots_) {
-    X509_up_ref(root.get());
-    manufacturers.emplace_back(root.get());
-  }
+  for (const auto& root : manufacturer_roots_) manufacturers.push_back(ossl::ShareCertificate(root.get()));
   // Instances are looked up only by requests, which start after instances_ does.
   auto lookup = [this](std::string_view id) { return instances_->Get(id); };
   auto enrollment = EnrollmentService::Create(*store_, *ca_, lookup, *events_, std::move(manufacturers),
