@@ -262,13 +262,13 @@ Result<AttestationService::PolicyChoice> AttestationService::ChoosePolicy(const 
   return PolicyChoice{found.name, found.version, std::move(parsed)};
 }
 
-Result<InstanceRecord> AttestationService::FindInstance(const GuestAttestationRequest& request) const {
-  if (!request.instance_id.empty()) return instances_.Get(request.instance_id);
-  return instances_.GetByVm(request.vm_id);
+Result<InstanceIdentity> AttestationService::FindInstance(const GuestAttestationRequest& request) const {
+  if (!request.instance_id.empty()) return instances_.Identity(request.instance_id);
+  return instances_.IdentityByVm(request.vm_id);
 }
 
 Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(const GuestAttestationRequest& request,
-                                                                               const InstanceRecord& instance,
+                                                                               const InstanceIdentity& instance,
                                                                                const PolicyChoice& policy) {
   const GuestEvidence& evidence = request.evidence;
   std::optional<policy::EventLog> log;
@@ -343,8 +343,7 @@ Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(co
   out.guest_passed = quote_passed && (!log || log_passed) && policy_submod.status() != EarStatus::kContraindicated &&
                      aik_chain.status() == EarStatus::kAffirming;
   if (out.guest_passed && request.deep_quote) {
-    // The EK' that vouches for the instance: its first (RSA by default) key.
-    const Bytes ek_name = instance.endorsement_keys.empty() ? Bytes() : instance.endorsement_keys.front().name;
+    const Bytes& ek_name = instance.first_ek_name;
     VTPMD_ASSIGN_OR_RETURN(out.leaf, policy::DeepQuoteLeaf({.nonce = request.nonce,
                                                              .instance_id = instance.id,
                                                              .ek_name = ek_name,

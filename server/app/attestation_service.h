@@ -108,8 +108,8 @@ class AttestationService {
                      const Clock& clock, Rng& rng);
 
   Result<PolicyChoice> ChoosePolicy(const std::string& name, std::optional<std::int64_t> version);
-  Result<InstanceRecord> FindInstance(const GuestAttestationRequest& request) const;
-  Result<GuestVerification> VerifyGuest(const GuestAttestationRequest& request, const InstanceRecord& instance,
+  Result<InstanceIdentity> FindInstance(const GuestAttestationRequest& request) const;
+  Result<GuestVerification> VerifyGuest(const GuestAttestationRequest& request, const InstanceIdentity& instance,
                                         const PolicyChoice& policy);
   void FinishGuest(std::shared_ptr<GuestVerification> verification, std::optional<Result<DeepQuoteProof>> proof,
                    Completion done);

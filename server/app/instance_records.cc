@@ -113,6 +113,27 @@ Result<InstanceRecord> InstanceRecords::GetWhere(std::string_view column, std::s
   return record;
 }
 
+Result<InstanceIdentity> InstanceRecords::Identity(std::string_view id) const {
+  return IdentityWhere("id", id, "no instance " + std::string(id));
+}
+
+Result<InstanceIdentity> InstanceRecords::IdentityByVm(std::string_view vm_id) const {
+  return IdentityWhere("vm_id", vm_id, "no instance for VM " + std::string(vm_id));
+}
+
+Result<InstanceIdentity> InstanceRecords::IdentityWhere(std::string_view column, std::string_view value,
+                                                        const std::string& not_found) const {
+  VTPMD_ASSIGN_OR_RETURN(auto select,
+                         store_.Prepare("SELECT i.id, i.vm_id, k.name FROM instances i LEFT JOIN "
+                                        "instance_endorsement_keys k ON k.instance_id = i.id WHERE i." +
+                                        std::string(column) + " = ? ORDER BY k.handle LIMIT 1"));
+  select.Bind(1, value);
+  VTPMD_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return NotFound(not_found);
+  return InstanceIdentity{.id = select.Text(0), .vm_id = select.Text(1),
+                          .first_ek_name = select.IsNull(2) ? Bytes() : select.Blob(2)};
+}
+
 Result<std::vector<InstanceRecord>> InstanceRecords::List() const {
   VTPMD_ASSIGN_OR_RETURN(auto select, store_.Prepare(std::string(kColumns) + " ORDER BY created_at, id"));
   std::vector<InstanceRecord> out;

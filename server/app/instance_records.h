@@ -43,6 +43,15 @@ struct InstanceRecord {
   std::vector<EndorsementKeyRecord> endorsement_keys;
 };
 
+// What an attestation needs of its instance, in one narrow read.
+struct InstanceIdentity {
+  std::string id;
+  std::string vm_id;
+  // The EK that vouches for the instance: its first by handle (RSA by default);
+  // empty until provisioning recorded the keys.
+  Bytes first_ek_name;
+};
+
 class InstanceRecords {
  public:
   explicit InstanceRecords(Store& store) : store_(store) {}
@@ -53,6 +62,8 @@ class InstanceRecords {
   Result<InstanceRecord> Get(std::string_view id) const;  // NotFound if absent
   Result<InstanceRecord> GetByVm(std::string_view vm_id) const;  // NotFound if absent
   Result<std::vector<InstanceRecord>> List() const;
+  Result<InstanceIdentity> Identity(std::string_view id) const;         // NotFound if absent
+  Result<InstanceIdentity> IdentityByVm(std::string_view vm_id) const;  // NotFound if absent
   Status SetStatus(std::string_view id, InstanceStatus status, std::string_view detail);
   // Records the manufactured EKs and marks the instance running, atomically.
   Status CompleteProvisioning(std::string_view id, const std::vector<EndorsementKeyRecord>& keys);
@@ -62,6 +73,8 @@ class InstanceRecords {
   // `column` is one of ours ("id", "vm_id"), never input.
   Result<InstanceRecord> GetWhere(std::string_view column, std::string_view value, const std::string& not_found) const;
   Result<std::vector<EndorsementKeyRecord>> EndorsementKeys(std::string_view id) const;
+  Result<InstanceIdentity> IdentityWhere(std::string_view column, std::string_view value,
+                                         const std::string& not_found) const;
 
   Store& store_;
 };
