@@ -12,12 +12,22 @@ constexpr std::size_t kGcmNonceSize = 12;
 constexpr std::size_t kGcmTagSize = 16;
 constexpr std::size_t kAes256KeySize = 32;
 
+// Fetched once, for the life of the process. Given EVP_sha256() and the like,
+// OpenSSL 3 looks the implementation up again in every EVP_DigestInit_ex, under a
+// global lock; the legacy objects remain should a fetch fail.
 const EVP_MD* EvpMd(HashAlg alg) {
+  struct Fetched {
+    const EVP_MD* sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    const EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+    const EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  };
+  static const Fetched fetched;
   switch (alg) {
-    case HashAlg::kSha1: return EVP_sha1();
-    case HashAlg::kSha256: return EVP_sha256();
-    case HashAlg::kSha384: return EVP_sha384();
-    case HashAlg::kSha512: return EVP_sha512();
+    case HashAlg::kSha1: return fetched.sha1 != nullptr ? fetched.sha1 : EVP_sha1();
+    case HashAlg::kSha256: return fetched.sha256 != nullptr ? fetched.sha256 : EVP_sha256();
+    case HashAlg::kSha384: return fetched.sha384 != nullptr ? fetched.sha384 : EVP_sha384();
+    case HashAlg::kSha512: return fetched.sha512 != nullptr ? fetched.sha512 : EVP_sha512();
   }
   return EVP_sha256();
 }
