@@ -34,16 +34,17 @@ void AttestationWriter::Write(AttestationRecord record, Completion done) {
   wake_.notify_one();
 }
 
-void AttestationWriter::PruneExpired() {
+bool AttestationWriter::PruneExpired() {
   const std::int64_t before = ca::ToUnixSeconds(clock_.Now()) - retention_.count();
-  for (int round = 0; round < kPruneBatchesPerRound; ++round) {
+  for (int batch = 0; batch < kPruneBatchesPerRound; ++batch) {
     auto pruned = records_.PruneOlderThan(before, kPruneBatch);
     if (!pruned.ok()) {
       Log(LogLevel::kWarning, "deleting expired attestation results: " + pruned.error().message());
-      return;
+      return false;
     }
-    if (*pruned < kPruneBatch) return;
+    if (*pruned < kPruneBatch) return false;
   }
+  return true;
 }
 
 void AttestationWriter::Loop() {
@@ -52,8 +53,12 @@ void AttestationWriter::Loop() {
   std::vector<Pending> batch;
   while (true) {
     if (std::chrono::steady_clock::now() >= next_prune) {
-      PruneExpired();
-      next_prune = std::chrono::steady_clock::now() + prune_interval;
+      // When a round did not reach the end of the expired results, the next one
+      // follows right after the writes that queued meanwhile, so that deleting
+      // keeps pace with writing.
+      const bool more = PruneExpired();
+      next_prune =
+          std::chrono::steady_clock::now() + (more ? std::chrono::steady_clock::duration::zero() : prune_interval);
     }
     {
       std::unique_lock lock(mu_);

@@ -6,7 +6,8 @@
 // with the store's error).
 //
 // The same thread deletes results older than the retention: at start, then at
-// least once a minute, a bounded number per round so writes never wait long.
+// least once a minute, a bounded number per round so writes never wait long, and
+// round after round while expired results remain.
 
 #include <chrono>
 #include <condition_variable>
@@ -39,7 +40,8 @@ class AttestationWriter {
     Completion done;
   };
   void Loop();
-  void PruneExpired();
+  // One bounded round; true if expired results remain.
+  bool PruneExpired();
 
   AttestationRecords& records_;
   const Clock& clock_;

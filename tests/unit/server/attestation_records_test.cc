@@ -189,6 +189,35 @@ TEST_F(AttestationRecordsTest, TheWriterDeletesExpiredResultsWhenItStarts) {
   EXPECT_TRUE(records_.Get("recent").ok());
 }
 
+TEST_F(AttestationRecordsTest, TheWriterKeepsDeletingWhileExpiredResultsRemain) {
+  // More than one round (10 batches of 1,000) can delete.
+  constexpr int kExpired = 10050;
+  std::vector<AttestationRecord> expired;
+  expired.reserve(kExpired);
+  for (int i = 0; i < kExpired; ++i) {
+    expired.push_back(Record("x" + std::to_string(i), "affirming", "i1"));
+    expired.back().created_at = 1000;
+  }
+  std::vector<const AttestationRecord*> batch;
+  for (const AttestationRecord& record : expired) batch.push_back(&record);
+  ASSERT_TRUE(records_.InsertAll(batch).ok());
+  AttestationWriter writer(records_, clock_, std::chrono::hours(24));
+  // The first round runs at start. Whether the first write comes before or after
+  // the next round, that round has run once the second write is stored.
+  for (const char* id : {"fresh-1", "fresh-2"}) {
+    std::promise<Result<AttestationRecord>> done;
+    std::future<Result<AttestationRecord>> stored = done.get_future();
+    writer.Write(Record(id, "affirming", "i1"),
+                 [&done](Result<AttestationRecord> record) { done.set_value(std::move(record)); });
+    ASSERT_TRUE(stored.get().ok());
+  }
+  auto left = records_.List({.instance_id = "", .status = "", .before_seq = std::nullopt, .limit = 10});
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].record.id, "fresh-2");
+  EXPECT_EQ((*left)[1].record.id, "fresh-1");
+}
+
 TEST_F(AttestationRecordsTest, TheWriterCompletesEachRecordOnceItIsStored) {
   std::vector<std::future<Result<AttestationRecord>>> written;
   {
