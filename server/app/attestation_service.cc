@@ -186,6 +186,7 @@ struct AttestationService::GuestVerification {
   std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock;
   std::vector<Submodule> submodules;  // all but the platform's
   boost::json::object details;
+  bool aik_chain_verified = false;
 };
 
 struct AttestationService::PlatformAttestation {
@@ -295,6 +296,7 @@ Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(co
   Submodule aik_chain{kSubmodAikChain, {}};
   VTPMD_ASSIGN_OR_RETURN(ca::AikChainOutcome chain, aik_chains_->Verify(evidence.aik_chain_pem, now));
   const ca::VerifiedAik* aik = chain.aik ? &*chain.aik : nullptr;
+  out.aik_chain_verified = aik != nullptr;
   if (aik == nullptr) {
     aik_chain.checks.push_back(CheckResult::Failed(kCheckAikChain, AikRejectionReason(chain.rejection), chain.detail));
   } else {
@@ -444,7 +446,8 @@ void AttestationService::FinishGuest(std::shared_ptr<GuestVerification> verifica
   v.submodules.push_back(std::move(platform));
 
   Seal({v.id, v.created_at, v.nonce, v.instance_id, v.vm_id, v.policy.name, v.policy.version},
-       std::move(v.submodules), std::move(v.details), std::move(v.accepted_clock), std::move(done));
+       std::move(v.submodules), std::move(v.details), std::move(v.accepted_clock), v.aik_chain_verified,
+       std::move(done));
 }
 
 void AttestationService::AttestPlatform(PlatformAttestationRequest request, Completion done) {
@@ -502,13 +505,13 @@ void AttestationService::FinishPlatform(const PlatformAttestation& attestation, 
   Seal({attestation.id, ca::ToUnixSeconds(clock_.Now()), attestation.nonce, "", "", attestation.policy.name,
         attestation.policy.version},
        {std::move(quote_submod), std::move(aik_submod), std::move(log_submod), std::move(policy_submod)},
-       std::move(details), std::nullopt, std::move(done));
+       std::move(details), std::nullopt, false, std::move(done));
 }
 
 void AttestationService::Seal(const EarContext& context, std::vector<Submodule> submodules,
                               boost::json::object details,
                               std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock,
-                              Completion done) {
+                              bool evidence_chain_verified, Completion done) {
   const std::string_view subject = context.instance_id.empty() ? "platform" : "instance";
   const EarStatus status = OverallStatus(submodules);
   auto token = signer_.SignCompact(boost::json::serialize(EarClaims(context, submodules)));
@@ -516,7 +519,7 @@ void AttestationService::Seal(const EarContext& context, std::vector<Submodule> 
   details["subject"] = subject;
   details["nonce"] = HexEncode(context.nonce);
   details["submods"] = SubmodulesJson(submodules);
-  auto serialized = SerializeResult(std::move(details));
+  auto serialized = SerializeResult(std::move(details), evidence_chain_verified);
   if (!serialized.ok()) return done(serialized.error());
   AttestationRecord record{.id = context.attestation_id,
                            .created_at = context.issued_at,

@@ -120,8 +120,11 @@ class AttestationService {
   Result<std::optional<ca::VerifiedAik>> PlatformAik();
   // Signs the verdict and hands the result to the writer: the last step of both
   // kinds of attestation (a platform one has no instance id in `context`).
+  // `evidence_chain_verified`: the AIK chain in the evidence verified
+  // (stored_result.h).
   void Seal(const EarContext& context, std::vector<Submodule> submodules, boost::json::object details,
-            std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock, Completion done);
+            std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock, bool evidence_chain_verified,
+            Completion done);
 
   PolicyService& policies_;
   InstanceRecords instances_;

@@ -13,11 +13,12 @@ namespace {
 struct ChainField {
   std::string_view section;
   std::string_view name;
+  bool from_evidence;  // as the client sent it
 };
 
 // Where results quote chains (attestation_service.cc builds them).
 constexpr std::array<ChainField, 2> kChainFields{
-    {{"evidence", "aik_certificate_chain"}, {"deep_quote", "platform_aik_certificate_chain"}}};
+    {{"evidence", "aik_certificate_chain", true}, {"deep_quote", "platform_aik_certificate_chain", false}}};
 constexpr std::string_view kDigestKey = "sha256";
 
 boost::json::value* FindChain(boost::json::object& result, const ChainField& field) {
@@ -28,10 +29,11 @@ boost::json::value* FindChain(boost::json::object& result, const ChainField& fie
 
 }  // namespace
 
-Result<SerializedResult> SerializeResult(boost::json::object result) {
+Result<SerializedResult> SerializeResult(boost::json::object result, bool evidence_chain_verified) {
   SerializedResult out;
   out.full_json = boost::json::serialize(result);
   for (const ChainField& field : kChainFields) {
+    if (field.from_evidence && !evidence_chain_verified) continue;
     boost::json::value* chain = FindChain(result, field);
     if (chain == nullptr || !chain->is_string()) continue;
     std::string pem(chain->get_string());

@@ -5,7 +5,7 @@
 // about 4.5 KB of a 10.7 KB result. So the stored document refers to each chain
 // by the SHA-256 of its PEM, as {"sha256": hex}, and the store keeps every
 // distinct chain once (attestation_chains). Results stored before that keep their
-// chains inline and read back unchanged.
+// chains inline and read back unchanged, as do chains that did not verify.
 
 #include <boost/json/fwd.hpp>
 
@@ -30,7 +30,11 @@ struct SerializedResult {
   std::vector<StoredChain> chains;  // the chains stored_json refers to
 };
 
-Result<SerializedResult> SerializeResult(boost::json::object result);
+// Only chains that verified are referred to, since every stored chain stays: the
+// platform AIK's always, the evidence's when `evidence_chain_verified`. A chain
+// that did not verify could be anything a client sent; it stays inline in its
+// result and is deleted with it.
+Result<SerializedResult> SerializeResult(boost::json::object result, bool evidence_chain_verified);
 
 // The chain whose PEM has this digest.
 using ChainLookup = std::function<Result<std::string>(ByteView sha256)>;

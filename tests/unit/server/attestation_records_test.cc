@@ -27,12 +27,12 @@ class AttestationRecordsTest : public ::testing::Test {
 
   // A result quoting `aik_chain` with its evidence and the platform's chain with its deep quote.
   static AttestationRecord Record(std::string id, std::string status, std::string instance,
-                                  std::string aik_chain = "AIK CHAIN") {
+                                  std::string aik_chain = "AIK CHAIN", bool aik_chain_verified = true) {
     boost::json::object result{
         {"evidence", {{"quote", "AAEC"}, {"aik_certificate_chain", std::move(aik_chain)}}},
         {"deep_quote", {{"root", "00"}, {"platform_aik_certificate_chain", "PLATFORM CHAIN"}}},
         {"submods", boost::json::object{}}};
-    SerializedResult serialized = SerializeResult(std::move(result)).value();
+    SerializedResult serialized = SerializeResult(std::move(result), aik_chain_verified).value();
     AttestationRecord record{.id = std::move(id),
                              .created_at = 1700000000,
                              .subject = "instance",
@@ -130,6 +130,14 @@ TEST_F(AttestationRecordsTest, EachChainIsStoredOnceAndResultsReadBackAsAnswered
     EXPECT_EQ(fetched->result_json, record->result_json);
   }
   EXPECT_NE(first.result_json.find(R"("aik_certificate_chain":"AIK CHAIN")"), std::string::npos) << first.result_json;
+}
+
+TEST_F(AttestationRecordsTest, AChainThatDidNotVerifyStaysInlineInItsResult) {
+  const AttestationRecord record = Record("g1", "contraindicated", "i1", "WHATEVER A CLIENT SENT", false);
+  ASSERT_TRUE(records_.InsertAll({&record}).ok());
+  EXPECT_EQ(StoredChains(), 1) << "only the platform's";
+  EXPECT_NE(StoredDocument("g1").find("WHATEVER A CLIENT SENT"), std::string::npos);
+  EXPECT_EQ(records_.Get("g1")->result_json, record.result_json);
 }
 
 TEST_F(AttestationRecordsTest, AChainFromABatchThatFailedIsStoredByTheNextOneUsingIt) {
