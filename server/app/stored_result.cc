@@ -29,6 +29,8 @@ boost::json::value* FindChain(boost::json::object& result, const ChainField& fie
 
 }  // namespace
 
+// Serialized twice rather than splicing the chains into one text:
+// finding where a value sits in serialized JSON would trust strings a client chose.
 Result<SerializedResult> SerializeResult(boost::json::object result, bool evidence_chain_verified) {
   SerializedResult out;
   out.full_json = boost::json::serialize(result);
