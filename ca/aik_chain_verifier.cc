@@ -90,9 +90,14 @@ Result<std::optional<std::pair<AikChainRejection, std::string>>> AikChainVerifie
 }
 
 Result<AikChainOutcome> AikChainVerifier::Reaccept(const AcceptedChain& accepted) const {
-  for (const std::string& serial : accepted.revocable_serials) {
-    VTPMD_ASSIGN_OR_RETURN(std::optional<RevocationReason> revoked, FindRevocation(store_, serial));
-    if (revoked) return AikChainOutcome{std::nullopt, AikChainRejection::kRevoked, RevokedDetail(serial, *revoked)};
+  // Read before the lookups: a revocation after this read changes the count again.
+  const std::uint64_t changes = store_.RowChanges(kCertificatesTable);
+  if (accepted.unrevoked_at_changes.load(std::memory_order_acquire) != changes) {
+    for (const std::string& serial : accepted.revocable_serials) {
+      VTPMD_ASSIGN_OR_RETURN(std::optional<RevocationReason> revoked, FindRevocation(store_, serial));
+      if (revoked) return AikChainOutcome{std::nullopt, AikChainRejection::kRevoked, RevokedDetail(serial, *revoked)};
+    }
+    accepted.unrevoked_at_changes.store(changes, std::memory_order_release);
   }
   VerifiedAik aik;
   aik.certificate = ossl::ShareCertificate(accepted.leaf.get());
@@ -131,14 +136,17 @@ Result<AikChainOutcome> AikChainVerifier::Verify(std::string_view chain_pem, Tim
   ChainVerdict verdict = VerifyChain(chain, now);
   if (verdict.rejection) return AikChainOutcome{std::nullopt, *verdict.rejection, std::move(verdict.detail)};
   std::vector<std::string> revocable;
+  const std::uint64_t changes = store_.RowChanges(kCertificatesTable);
   VTPMD_ASSIGN_OR_RETURN(auto refusal, CheckRecords(chain, *ders, aik, revocable));
   if (refusal) return AikChainOutcome{std::nullopt, refusal->first, std::move(refusal->second)};
-  auto accepted = std::make_shared<const AcceptedChain>(AcceptedChain{.leaf = ossl::ShareCertificate(leaf),
-                                                                      .name = aik.name,
-                                                                      .serial = aik.serial,
-                                                                      .kind = aik.kind,
-                                                                      .instance_id = aik.instance_id,
-                                                                      .revocable_serials = std::move(revocable)});
+  auto accepted = std::make_shared<AcceptedChain>();
+  accepted->leaf = ossl::ShareCertificate(leaf);
+  accepted->name = aik.name;
+  accepted->serial = aik.serial;
+  accepted->kind = aik.kind;
+  accepted->instance_id = aik.instance_id;
+  accepted->revocable_serials = std::move(revocable);
+  accepted->unrevoked_at_changes = changes;
   accepted_.Remember(std::move(key), std::move(accepted), verdict.window.from, verdict.window.until);
   aik.certificate = std::move(chain.front());
   return AikChainOutcome{std::move(aik), AikChainRejection::kMalformed, ""};

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,10 @@ class AikChainVerifier {
     std::string kind;
     std::string instance_id;
     std::vector<std::string> revocable_serials;
+    // Store::RowChanges of the certificates table when none of revocable_serials
+    // was found revoked: a revocation is a change to that table, so while the
+    // count stays the same the serials need no lookup.
+    mutable std::atomic<std::uint64_t> unrevoked_at_changes;
   };
   Result<AikChainOutcome> Reaccept(const AcceptedChain& accepted) const;
 

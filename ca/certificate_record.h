@@ -46,6 +46,9 @@ struct CertificateRecord {
   CertificateStatus StatusAt(TimePoint now) const;
 };
 
+// The table of issued certificates, for Store::RowChanges: revoking one changes it.
+inline constexpr std::string_view kCertificatesTable = "certificates";
+
 Result<std::optional<CertificateRecord>> FindCertificate(Store& store, std::string_view serial);
 // Why the certificate recorded under `serial` was revoked; nullopt when it was not
 // (or none is recorded). Reads only that, for checks on every request.

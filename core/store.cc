@@ -164,8 +164,26 @@ Store::~Store() {
   sqlite3_close_v2(db_);
 }
 
+std::uint64_t Store::RowChanges(std::string_view table) const {
+  std::lock_guard lock(row_changes_mu_);
+  const auto found = row_changes_.find(table);
+  return found == row_changes_.end() ? 0 : found->second;
+}
+
+void Store::CountRowChange(void* store, int, const char*, const char* table, sqlite3_int64) {
+  auto* self = static_cast<Store*>(store);
+  std::lock_guard lock(self->row_changes_mu_);
+  const auto found = self->row_changes_.find(std::string_view(table));
+  if (found != self->row_changes_.end()) {
+    ++found->second;
+  } else {
+    self->row_changes_.emplace(table, 1);
+  }
+}
+
 Status Store::Configure(bool in_memory) {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  sqlite3_update_hook(db_, &Store::CountRowChange, this);
   sqlite3_extended_result_codes(db_, 0);
   if (!in_memory) {
     // vtpmd is the database's only user (its data directory lock says so), so the

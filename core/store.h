@@ -89,6 +89,15 @@ class Store {
   Status Exec(std::string_view sql);
   int SchemaVersion() const { return schema_version_; }
 
+  // How many rows of `table` were inserted, updated or deleted since the store
+  // opened, rolled-back changes included, read without the store's lock. A reader
+  // that keeps what it read from a table compares this to know the table has not
+  // changed since, without waiting behind a writer's transaction. SQLite reports no
+  // changes to WITHOUT ROWID tables, rows that ON CONFLICT REPLACE deletes, or a
+  // DELETE without WHERE (its truncate optimization): a table watched this way must
+  // be changed by none of these.
+  std::uint64_t RowChanges(std::string_view table) const;
+
   // What a commit is when Transaction() returns.
   enum class Durability {
     kFlushed,  // on stable storage
@@ -143,6 +152,8 @@ class Store {
   // A write that committed on its own, outside Transaction(), is made durable too.
   Status AfterAutocommitWrite();
   void Recycle(std::string sql, sqlite3_stmt* stmt);
+  static void CountRowChange(void* store, int operation, const char* database, const char* table,
+                             sqlite3_int64 rowid);
 
   sqlite3* db_;
   std::recursive_mutex mu_;
@@ -151,11 +162,14 @@ class Store {
   std::vector<std::function<void()>> after_durable_;  // of the open transaction; guarded by mu_
   // Compiling SQL costs more than running most of ours; finished statements wait
   // here, reset, for the next Prepare of the same text. Guarded by mu_.
-  struct SqlHash {
+  struct TextHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
-  std::unordered_multimap<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> idle_statements_;
+  std::unordered_multimap<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> idle_statements_;
+  // Its own lock, not mu_: readers of RowChanges() must not wait for a transaction.
+  mutable std::mutex row_changes_mu_;
+  std::unordered_map<std::string, std::uint64_t, TextHash, std::equal_to<>> row_changes_;
 };
 
 }  // namespace vtpmd

@@ -205,7 +205,8 @@ struct AttestationService::PlatformVerdict {
 AttestationService::AttestationService(Store& store, EventLog& events, PolicyService& policies,
                                        std::unique_ptr<ca::AikChainVerifier> aik_chains, ca::JwsSigner signer,
                                        PlatformLink platform, const Clock& clock, Rng& rng)
-    : policies_(policies),
+    : store_(store),
+      policies_(policies),
       instances_(store),
       aik_chains_(std::move(aik_chains)),
       signer_(std::move(signer)),
@@ -245,27 +246,20 @@ AttestationService::~AttestationService() {
 
 Result<AttestationService::PolicyChoice> AttestationService::ChoosePolicy(const std::string& name,
                                                                            std::optional<std::int64_t> version) {
+  const std::uint64_t changes = store_.RowChanges(kPoliciesTable);
+  auto key = std::pair(name, version);
+  if (auto known = chosen_policies_.Recall(key, changes)) return **known;
   VTPMD_ASSIGN_OR_RETURN(PolicyVersion found, policies_.Get(name, version));
-  const auto key = std::pair(found.name, found.version);
-  {
-    std::lock_guard lock(mu_);
-    if (auto known = parsed_policies_.find(key); known != parsed_policies_.end()) {
-      return PolicyChoice{found.name, found.version, known->second};
-    }
-  }
   VTPMD_ASSIGN_OR_RETURN(policy::PolicyDocument document, policy::ParsePolicyDocumentJson(found.document_json));
-  auto parsed = std::make_shared<const policy::PolicyDocument>(std::move(document));
-  std::lock_guard lock(mu_);
-  // Bounded: versions pile up only as fast as admins write them.
-  constexpr std::size_t kMaxParsedPolicies = 1024;
-  if (parsed_policies_.size() >= kMaxParsedPolicies) parsed_policies_.clear();
-  parsed_policies_.emplace(key, parsed);
-  return PolicyChoice{found.name, found.version, std::move(parsed)};
+  auto chosen = std::make_shared<const PolicyChoice>(
+      PolicyChoice{found.name, found.version, std::make_shared<const policy::PolicyDocument>(std::move(document))});
+  chosen_policies_.Remember(std::move(key), chosen, changes);
+  return *chosen;
 }
 
-Result<InstanceIdentity> AttestationService::FindInstance(const GuestAttestationRequest& request) const {
-  if (!request.instance_id.empty()) return instances_.Identity(request.instance_id);
-  return instances_.IdentityByVm(request.vm_id);
+Result<InstanceIdentity> AttestationService::FindInstance(const GuestAttestationRequest& request) {
+  if (!request.instance_id.empty()) return instances_.ById(request.instance_id);
+  return instances_.ByVm(request.vm_id);
 }
 
 Result<AttestationService::GuestVerification> AttestationService::VerifyGuest(const GuestAttestationRequest& request,

@@ -31,6 +31,7 @@
 #include "ca/jws_signer.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "core/remembered_reads.h"
 #include "core/result.h"
 #include "core/store.h"
 #include "policy/attestation_history.h"
@@ -42,7 +43,7 @@
 #include "server/app/attestation_writer.h"
 #include "server/app/deep_quote_batcher.h"
 #include "server/app/event_log.h"
-#include "server/app/instance_records.h"
+#include "server/app/instance_identities.h"
 #include "server/app/policy_service.h"
 
 namespace vtpmd::app {
@@ -108,7 +109,7 @@ class AttestationService {
                      const Clock& clock, Rng& rng);
 
   Result<PolicyChoice> ChoosePolicy(const std::string& name, std::optional<std::int64_t> version);
-  Result<InstanceIdentity> FindInstance(const GuestAttestationRequest& request) const;
+  Result<InstanceIdentity> FindInstance(const GuestAttestationRequest& request);
   Result<GuestVerification> VerifyGuest(const GuestAttestationRequest& request, const InstanceIdentity& instance,
                                         const PolicyChoice& policy);
   void FinishGuest(std::shared_ptr<GuestVerification> verification, std::optional<Result<DeepQuoteProof>> proof,
@@ -126,8 +127,9 @@ class AttestationService {
             std::optional<std::pair<Bytes, policy::ClockSnapshot>> accepted_clock, bool evidence_chain_verified,
             Completion done);
 
+  Store& store_;
   PolicyService& policies_;
-  InstanceRecords instances_;
+  InstanceIdentities instances_;
   std::unique_ptr<ca::AikChainVerifier> aik_chains_;
   ca::JwsSigner signer_;
   PlatformLink platform_;
@@ -137,11 +139,15 @@ class AttestationService {
   std::unique_ptr<policy::AttestationHistory> history_;
   AttestationRecords records_;
 
-  std::mutex mu_;  // guards the memos below and rng_
+  // Policies as asked for (a name, and a version or the latest) and found, parsed.
+  // A version never changes, and a new version or a deletion changes the policies
+  // table; bounded, since versions pile up only as fast as admins write them.
+  RememberedReads<std::pair<std::string, std::optional<std::int64_t>>, std::shared_ptr<const PolicyChoice>>
+      chosen_policies_{1024};
+
+  std::mutex mu_;  // guards the memo below and rng_
   std::vector<std::pair<std::shared_ptr<const PlatformQuoteEvidence>, std::shared_ptr<const PlatformVerdict>>>
       platform_verdicts_;  // the last few batches'
-  // Parsed policy documents by name and version: a version never changes.
-  std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const policy::PolicyDocument>> parsed_policies_;
 
   // Destroyed first: the batcher finishes its batches (whose completions write
   // results), then the writer writes what they queued.

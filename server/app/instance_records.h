@@ -43,6 +43,10 @@ struct InstanceRecord {
   std::vector<EndorsementKeyRecord> endorsement_keys;
 };
 
+// The tables InstanceRecords keeps, for Store::RowChanges.
+inline constexpr std::string_view kInstancesTable = "instances";
+inline constexpr std::string_view kEndorsementKeysTable = "instance_endorsement_keys";
+
 // What an attestation needs of its instance, in one narrow read.
 struct InstanceIdentity {
   std::string id;

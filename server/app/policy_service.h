@@ -48,6 +48,11 @@ inline constexpr std::string_view kPolicyCreatedEvent = "policy.created";
 inline constexpr std::string_view kPolicyUpdatedEvent = "policy.updated";
 inline constexpr std::string_view kPolicyDeletedEvent = "policy.deleted";
 
+// The table of policy names, for Store::RowChanges: every new version and every
+// deletion changes it (the versions' own table is WITHOUT ROWID, which SQLite does
+// not count).
+inline constexpr std::string_view kPoliciesTable = "policies";
+
 class PolicyService {
  public:
   PolicyService(Store& store, EventLog& events, const Clock& clock) : store_(store), events_(events), clock_(clock) {}

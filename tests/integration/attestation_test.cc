@@ -312,6 +312,23 @@ TEST_F(AttestationTest, ThePlatformAttestsAloneAgainstItsPolicy) {
                          R"({"nonce":")" + nonce + R"(","policy":"platform-wrong"})");
   EXPECT_EQ(Status(wrong), "contraindicated") << wrong.raw;
   EXPECT_NE(Reasons(wrong).find("policy-not-met"), std::string::npos) << wrong.raw;
+
+  // A new version applies from the next attestation on, and a deleted policy no
+  // longer appraises, though the policy was just used (vtpmd keeps chosen policies
+  // in memory).
+  JsonReply updated = Call(server(), "PUT", "/v1/policies/platform-pcr0", admin(),
+                           R"({"name":"platform-pcr0","platform":{"pcrs":{"sha256":{"0":[")" + std::string(64, 'e') +
+                               R"("]}}}})");
+  ASSERT_EQ(updated.status, 200u) << updated.raw;
+  JsonReply after_update = Call(server(), "POST", "/v1/platform/attestations", Challenger(),
+                                R"({"nonce":")" + nonce + R"(","policy":"platform-pcr0"})");
+  EXPECT_EQ(Status(after_update), "contraindicated") << after_update.raw;
+  EXPECT_EQ(after_update.body.at("policy").at("version").as_int64(), 2) << after_update.raw;
+  ASSERT_EQ(Call(server(), "DELETE", "/v1/policies/platform-pcr0", admin()).status, 204u);
+  EXPECT_EQ(Call(server(), "POST", "/v1/platform/attestations", Challenger(),
+                 R"({"nonce":")" + nonce + R"(","policy":"platform-pcr0"})")
+                .status,
+            404u);
 }
 
 TEST_F(AttestationTest, VtpmctlAttestsFromTheGuestTpmAndShowsTheResult) {

@@ -243,5 +243,51 @@ TEST(Store, ConcurrentTransactionsOnAFileAreAllDurable) {
   std::filesystem::remove_all(directory);
 }
 
+// What a reader that keeps rows in memory relies on: every insert, update and
+// delete of a table counts, whoever made it and whether or not it committed, and
+// changes to other tables do not.
+TEST(Store, CountsEveryRowChangeOfATable) {
+  auto opened = Store::OpenInMemory(kTwoSteps);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  ASSERT_TRUE(store.Exec("CREATE TABLE other (x INTEGER)").ok());
+  EXPECT_EQ(store.RowChanges("t"), 0u);
+
+  ASSERT_TRUE(store.Exec("INSERT INTO t(name) VALUES('a'), ('b')").ok());
+  EXPECT_EQ(store.RowChanges("t"), 2u);
+  ASSERT_TRUE(store.Exec("UPDATE t SET extra = 1 WHERE name = 'a'").ok());
+  EXPECT_EQ(store.RowChanges("t"), 3u);
+  ASSERT_TRUE(store.Exec("INSERT INTO t(name) VALUES('a') ON CONFLICT(name) DO UPDATE SET extra = 2").ok());
+  EXPECT_EQ(store.RowChanges("t"), 4u) << "an upsert that updates";
+  ASSERT_TRUE(store.Exec("INSERT INTO other VALUES(1)").ok());
+  EXPECT_EQ(store.RowChanges("t"), 4u);
+  EXPECT_EQ(store.RowChanges("other"), 1u);
+
+  const Status rolled_back = store.Transaction([&]() -> Status {
+    VTPMD_RETURN_IF_ERROR(store.Exec("DELETE FROM t WHERE name = 'b'"));
+    return FailedPrecondition("changed my mind");
+  });
+  EXPECT_FALSE(rolled_back.ok());
+  EXPECT_EQ(store.RowChanges("t"), 5u);
+  EXPECT_EQ(store.RowChanges("no_such_table"), 0u);
+}
+
+// The count is read without the store's lock: a reader does not wait while a
+// writer holds a transaction open.
+TEST(Store, RowChangesAreReadWhileATransactionIsOpen) {
+  auto opened = Store::OpenInMemory(kTwoSteps);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  std::atomic<std::uint64_t> seen{0};
+  const Status status = store.Transaction([&]() -> Status {
+    VTPMD_RETURN_IF_ERROR(store.Exec("INSERT INTO t(name) VALUES('a')"));
+    std::thread reader([&] { seen = store.RowChanges("t"); });
+    reader.join();
+    return Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.error().message();
+  EXPECT_EQ(seen.load(), 1u);
+}
+
 }  // namespace
 }  // namespace vtpmd
