@@ -14,7 +14,7 @@
 //   {"attestations":..,"errors":..,"seconds":..,"aps":..,"p50_ms":..,"p99_ms":..,"max_ms":..,
 //    "connections":..,"threads":..,"quotes_per_connection":..,"exhausted_connections":..,
 //    "exhausted_early":..,"prepare_seconds":..,"mean_batch":..,"largest_batch":..,
-//    "loadgen_cores":..,"server_cores":..,"machine_cores":..}
+//    "loadgen_cores":..,"server_cores":..,"machine_cores":..,"aik":"ecc"|"rsa"}
 // (exhausted: connections that used up their quotes, early: before the measured
 // time's last tenth, which makes the rate an underestimate; batches: deep quotes
 // per platform quote, from the answers' Merkle tree sizes, warm-up included;
@@ -22,7 +22,7 @@
 // --server-pid and of the whole machine, -1 when unknown).
 //
 //   vtpmd_attest_loadgen --port N --admin-token-file F --challenger-token-file F --instance ID
-//                        --tcti T --policy NAME [--quotes-per-connection 40] [--server-pid PID] [--host 127.0.0.1]
+//                        --tcti T --policy NAME [--quotes-per-connection 40] [--aik ecc|rsa] [--server-pid PID] [--host 127.0.0.1]
 //                        [--connections 32] [--threads 1] [--duration 10] [--warmup 2]
 
 #include <unistd.h>
@@ -57,7 +57,7 @@ using vtpmd::bench::Response;
 
 constexpr std::string_view kUsage =
     "usage: vtpmd_attest_loadgen --port N --admin-token-file F --challenger-token-file F --instance ID --tcti T "
-    "--policy NAME [--quotes-per-connection 40] [--server-pid PID] [--host 127.0.0.1] [--connections 32] [--threads 1] "
+    "--policy NAME [--quotes-per-connection 40] [--aik ecc|rsa] [--server-pid PID] [--host 127.0.0.1] [--connections 32] [--threads 1] "
     "[--duration 10] [--warmup 2]\n";
 constexpr std::size_t kMaxFileBytes = 64 * 1024;
 constexpr unsigned kMaxQuotesPerConnection = 100'000;
@@ -71,6 +71,7 @@ struct Flags {
   std::string policy;
   std::string server_pid;  // for the server's CPU time; optional
   unsigned quotes_per_connection = 40;
+  vtpmd::bench::AikAlgorithm aik = vtpmd::bench::AikAlgorithm::kEccP256;
 };
 
 struct Shared {
@@ -283,6 +284,12 @@ bool ParseQuotesPerConnection(const char* text, unsigned& out) {
   return ec == std::errc() && end == view.data() + view.size() && out >= 1 && out <= kMaxQuotesPerConnection;
 }
 
+bool ParseAikAlgorithm(std::string_view text, vtpmd::bench::AikAlgorithm& out) {
+  if (text == "ecc") out = vtpmd::bench::AikAlgorithm::kEccP256;
+  if (text == "rsa") out = vtpmd::bench::AikAlgorithm::kRsa2048;
+  return text == "ecc" || text == "rsa";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -291,6 +298,7 @@ int main(int argc, char** argv) {
   const bool parsed = vtpmd::bench::ParseLoadFlags(
       argc, argv, "vtpmd_attest_loadgen", kUsage, options, [&](std::string_view flag, const char* value) {
         if (flag == "--quotes-per-connection") return ParseQuotesPerConnection(value, flags.quotes_per_connection);
+        if (flag == "--aik") return ParseAikAlgorithm(value, flags.aik);
         std::string* target = flag == "--admin-token-file"        ? &flags.admin_token_file
                               : flag == "--challenger-token-file" ? &flags.challenger_token_file
                               : flag == "--instance"              ? &flags.instance_id
@@ -328,7 +336,8 @@ int main(int argc, char** argv) {
                                         .instance_id = flags.instance_id,
                                         .tcti = flags.tcti,
                                         .aiks = options.connections,
-                                        .quotes_per_aik = flags.quotes_per_connection};
+                                        .quotes_per_aik = flags.quotes_per_connection,
+                                        .aik_algorithm = flags.aik};
   auto prepared = vtpmd::bench::PrepareGuestEvidence(plan);
   if (!prepared.ok()) {
     std::fprintf(stderr, "vtpmd_attest_loadgen: preparing: %s\n", prepared.error().message().c_str());
@@ -378,11 +387,12 @@ int main(int argc, char** argv) {
       "{\"attestations\":%llu,\"errors\":%llu,\"seconds\":%.3f,\"aps\":%.1f,\"p50_ms\":%.3f,"
       "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"connections\":%u,\"threads\":%u,\"quotes_per_connection\":%u,"
       "\"exhausted_connections\":%u,\"exhausted_early\":%u,\"prepare_seconds\":%.1f,\"mean_batch\":%.1f,"
-      "\"largest_batch\":%llu,\"loadgen_cores\":%.3f,\"server_cores\":%.3f,\"machine_cores\":%.3f}\n",
+      "\"largest_batch\":%llu,\"loadgen_cores\":%.3f,\"server_cores\":%.3f,\"machine_cores\":%.3f,\"aik\":\"%s\"}\n",
       static_cast<unsigned long long>(report.completed), static_cast<unsigned long long>(report.errors), report.seconds,
       static_cast<double>(report.completed) / report.seconds, report.p50_ms, report.p99_ms, report.max_ms,
       options.connections, options.threads, flags.quotes_per_connection, exhausted, exhausted_early, prepare_seconds,
       total.batches > 0 ? static_cast<double>(total.deep_quotes) / total.batches : 0.0,
-      static_cast<unsigned long long>(total.largest_batch), cpu.loadgen, cpu.server, cpu.machine);
+      static_cast<unsigned long long>(total.largest_batch), cpu.loadgen, cpu.server, cpu.machine,
+      flags.aik == vtpmd::bench::AikAlgorithm::kRsa2048 ? "rsa" : "ecc");
   return 0;
 }

@@ -4,8 +4,10 @@
 # taking PLATFORM_LATENCY_MS (200) per quote as a hardware TPM would. Runs, each on
 # a fresh vtpmd and data directory:
 #   1. batching on (--deep-quote-window-ms WINDOW_MS, 20), once per entry of
-#      CONNECTIONS (a comma-separated list: 512 or 512,1024);
-#   2. batching off (--deep-quote-window-ms 0: one platform quote per attestation),
+#      CONNECTIONS (a comma-separated list: 512 or 512,1024) and of AIKS (the guest
+#      AIK's algorithm: ecc for ECDSA P-256, rsa for RSA-2048 with RSASSA as
+#      tpm2_createak makes by default; a comma-separated list, ecc unless given);
+#   2. batching off (--deep-quote-window-ms 0: one platform quote per attestation; the first of AIKS),
 #      at most 16 platform quotes at once (the default --deep-quote-max-in-flight),
 #      OFF_CONNECTIONS (64) connections for OFF_DURATION (DURATION) seconds;
 #   3. batching off with --deep-quote-max-in-flight 256 (the maximum),
@@ -19,13 +21,14 @@
 #
 # usage: tests/bench/attestation_bench.sh BUILD_DIR OUT.md [DURATION=10] [CONNECTIONS=512]
 #   env: OFF_CONNECTIONS=64 OFF_DURATION=DURATION OFF_PARALLEL_CONNECTIONS=256 LOADGEN_THREADS=1
-#        PLATFORM_LATENCY_MS=200 WINDOW_MS=20
+#        PLATFORM_LATENCY_MS=200 WINDOW_MS=20 AIKS=ecc
 set -euo pipefail
 [[ $# -ge 2 ]] || { sed -n '2,22p' "$0" >&2; exit 2; }
 build=$(realpath "$1") out=$2 duration=${3:-10} connections=${4:-512}
 off_connections=${OFF_CONNECTIONS:-64} off_duration=${OFF_DURATION:-$duration}
 off_parallel_connections=${OFF_PARALLEL_CONNECTIONS:-256}
 loadgen_threads=${LOADGEN_THREADS:-1} latency_ms=${PLATFORM_LATENCY_MS:-200} window_ms=${WINDOW_MS:-20}
+aiks=${AIKS:-ecc}
 warmup=2
 for tool in curl python3 tpm2_pcrread tpm2_startup swtpm; do
   command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 2; }
@@ -52,8 +55,8 @@ quotes_for() {
   python3 -c "import math; print(math.ceil(($warmup + $1) * 1000 / max(20, $latency_ms + $2 / 2) * 1.3) + 5)"
 }
 
-run() {  # TAG WINDOW_MS MAX_IN_FLIGHT CONNECTIONS DURATION: results into $work/run-TAG.json
-  local tag=$1 window=$2 in_flight=$3 conns=$4 secs=$5 quotes pid instance tcti pcr16 platform0 lg
+run() {  # TAG WINDOW_MS MAX_IN_FLIGHT CONNECTIONS DURATION AIK: results into $work/run-TAG.json
+  local tag=$1 window=$2 in_flight=$3 conns=$4 secs=$5 aik=$6 quotes pid instance tcti pcr16 platform0 lg
   quotes=$(quotes_for "$secs" "$window")
   data="$work/data-$tag"
   "$vtpmd" --data-dir "$data" --socket-dir "$work/sockets-$tag" --listen 127.0.0.1:0 \
@@ -84,10 +87,10 @@ run() {  # TAG WINDOW_MS MAX_IN_FLIGHT CONNECTIONS DURATION: results into $work/
   api POST /v1/policies "{\"name\":\"bench\",\"guest\":{\"pcrs\":{\"sha256\":{\"16\":[\"$pcr16\"]}}},\
 \"platform\":{\"pcrs\":{\"sha256\":{\"0\":[\"$platform0\"]}}}}" >/dev/null
 
-  echo "$tag: window $window ms, max in flight $in_flight, $conns connections x $quotes quotes, preparing ..." >&2
+  echo "$tag: window $window ms, max in flight $in_flight, $conns connections x $quotes quotes, $aik AIKs, preparing ..." >&2
   "$loadgen" --port "$port" --admin-token-file "$work/admin-$tag.token" \
     --challenger-token-file "$work/challenger-$tag.token" --instance "$instance" --tcti "$tcti" --policy bench \
-    --quotes-per-connection "$quotes" --connections "$conns" --threads "$loadgen_threads" --duration "$secs" \
+    --quotes-per-connection "$quotes" --aik "$aik" --connections "$conns" --threads "$loadgen_threads" --duration "$secs" \
     --warmup "$warmup" --server-pid "$pid" >"$work/load-$tag.json" 2> >(tee "$work/loadgen-$tag.log" >&2) &
   lg=$!
   pids+=("$lg")
@@ -103,16 +106,19 @@ print(json.dumps(r))" >"$work/run-$tag.json"
   echo "$tag" >>"$work/runs"
 }
 
-for conns in ${connections//,/ }; do
-  run "on-$conns" "$window_ms" 16 "$conns" "$duration"
+first_aik=${aiks%%,*}
+for aik in ${aiks//,/ }; do
+  for conns in ${connections//,/ }; do
+    run "on-$aik-$conns" "$window_ms" 16 "$conns" "$duration" "$aik"
+  done
 done
-run off 0 16 "$off_connections" "$off_duration"
-[[ $off_parallel_connections == 0 ]] || run off-parallel 0 256 "$off_parallel_connections" "$off_duration"
+run off 0 16 "$off_connections" "$off_duration" "$first_aik"
+[[ $off_parallel_connections == 0 ]] || run off-parallel 0 256 "$off_parallel_connections" "$off_duration" "$first_aik"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 LOAD_BEFORE=$load_before LOAD_AFTER=$load_after CORES=$(nproc) LATENCY=$latency_ms WARMUP=$warmup \
 MODEL=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1) \
-REPRODUCE="tests/bench/attestation_bench.sh $1 $2 $duration $connections" \
+REPRODUCE="AIKS=$aiks tests/bench/attestation_bench.sh $1 $2 $duration $connections" \
   python3 - "$work" "$out" <<'PY'
 import json, os, sys
 work, out = sys.argv[1:3]
@@ -123,25 +129,34 @@ latency = int(env['LATENCY'])
 def n(x): return f'{x:,.0f}'.replace(',', ' ')
 lines = []
 w = lines.append
-w('| deep-quote batching | connections | attestations/s | p50 ms | p99 ms | max ms | p99 target (window + 250 ms) '
+w('| deep-quote batching | guest AIK | connections | attestations/s | p50 ms | p99 ms | max ms | p99 target (window + 250 ms) '
   '| errors | vtpmd CPU ms / attestation | loadgen CPU ms / attestation | platform quotes/s | mean / largest batch |')
-w('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+w('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+aik_names = {'ecc': 'ECDSA P-256', 'rsa': 'RSA-2048'}
 for r in runs:
     aps = r['aps']
     per = lambda cores: f'{cores / aps * 1e3:.2f}' if aps and cores >= 0 else 'n/a'
     mean = r['mean_batch']
     quotes = f'{aps / mean:.1f}' if mean else 'n/a'
     label = f'on (window {r["window_ms"]} ms)' if r['window_ms'] else 'off'
-    w(f'| {label}, max {r["max_in_flight"]} platform quotes in flight | {r["connections"]} | **{n(aps)}** | '
+    w(f'| {label}, max {r["max_in_flight"]} platform quotes in flight | {aik_names[r["aik"]]} | {r["connections"]} | **{n(aps)}** | '
       f'{r["p50_ms"]:.1f} | {r["p99_ms"]:.1f} | {r["max_ms"]:.1f} | {r["window_ms"] + 250} | {r["errors"]} | '
       f'{per(r["server_cores"])} | {per(r["loadgen_cores"])} | {quotes} | {mean:.1f} / {r["largest_batch"]} |')
 w('')
-on = max((r for r in runs if r['window_ms']), key=lambda r: r['aps'])
 off = next(r for r in runs if r['tag'] == 'off')
-met = on['aps'] >= 5000 and on['p99_ms'] <= on['window_ms'] + 250
-w(f'Target ≥ 5,000/s with p99 ≤ {on["window_ms"] + 250} ms: **{"met" if met else "not met"}** (best batched run: '
-  f'{on["aps"] / 5000:.2f} of the rate, p99 {on["p99_ms"]:.0f} ms). Batching on / off (16 in flight): '
-  f'**{on["aps"] / off["aps"] if off["aps"] else float("nan"):.0f}×** the attestations/s.')
+for aik in dict.fromkeys(r['aik'] for r in runs if r['window_ms']):
+    # The best batched run that keeps the latency target; the best of all when none does.
+    batched = [r for r in runs if r['window_ms'] and r['aik'] == aik]
+    within = [r for r in batched if r['p99_ms'] <= r['window_ms'] + 250]
+    on = max(within or batched, key=lambda r: r['aps'])
+    met = on['aps'] >= 5000 and on['p99_ms'] <= on['window_ms'] + 250
+    w(f'{aik_names[aik]} AIKs: target ≥ 5,000/s with p99 ≤ {on["window_ms"] + 250} ms **{"met" if met else "not met"}** '
+      f'(best batched run {"within the latency target" if within else "(none within the latency target)"}: '
+      f'{n(on["aps"])}/s = {on["aps"] / 5000:.2f} of the rate at {on["connections"]} connections, p99 {on["p99_ms"]:.0f} ms).')
+    w('')
+best_on = max((r for r in runs if r['window_ms'] and r['aik'] == off['aik']), key=lambda r: r['aps'])
+w(f'Batching on / off (16 platform quotes in flight, {aik_names[off["aik"]]} AIKs): '
+  f'**{best_on["aps"] / off["aps"] if off["aps"] else float("nan"):.0f}×** the attestations/s.')
 w('')
 for r in runs:
     w(f'- {r["tag"]}: {r["attestations"]} attestations in {r["seconds"]:.1f} s after {env["WARMUP"]} s warm-up, '

@@ -128,6 +128,28 @@ Result<std::string> StringField(const boost::json::object& object, std::string_v
   return std::string(value->as_string());
 }
 
+// Primary keys are derived from the template: a distinct unique gives a distinct key.
+template <typename Unique>
+void Label(Unique& unique, unsigned index) {
+  const std::string label = "vtpmd bench AIK " + std::to_string(index);
+  unique.size = static_cast<std::uint16_t>(label.size());
+  std::copy(label.begin(), label.end(), unique.buffer);
+}
+
+// tpm2_createak's default key: a restricted RSA-2048 signing key, RSASSA with SHA-256.
+TPM2B_PUBLIC RsaAikTemplate() {
+  TPM2B_PUBLIC pub = vtpm::AikTemplate();
+  pub.publicArea.type = TPM2_ALG_RSA;
+  pub.publicArea.parameters = {};
+  TPMS_RSA_PARMS& rsa = pub.publicArea.parameters.rsaDetail;
+  rsa.symmetric.algorithm = TPM2_ALG_NULL;
+  rsa.scheme.scheme = TPM2_ALG_RSASSA;
+  rsa.scheme.details.rsassa.hashAlg = TPM2_ALG_SHA256;
+  rsa.keyBits = 2048;
+  rsa.exponent = 0;  // 65537
+  return pub;
+}
+
 // Everything the preparation needs from the guest's vTPM and the server.
 class AikFactory {
  public:
@@ -142,12 +164,7 @@ class AikFactory {
 
   // AIK `index`: created, enrolled, quoting plan.quotes_per_aik times, flushed.
   Result<PreparedAik> Prepare(unsigned index) {
-    TPM2B_PUBLIC aik_template = vtpm::AikTemplate();
-    // Primary keys are derived from the template: a distinct unique gives a distinct key.
-    const std::string label = "vtpmd bench AIK " + std::to_string(index);
-    TPM2B_ECC_PARAMETER& x = aik_template.publicArea.unique.ecc.x;
-    x.size = static_cast<std::uint16_t>(label.size());
-    std::copy(label.begin(), label.end(), x.buffer);
+    TPM2B_PUBLIC aik_template = AikTemplate(index);
     const TPM2B_SENSITIVE_CREATE sensitive{};
     const TPM2B_DATA outside_info{};
     const TPML_PCR_SELECTION creation_pcrs{};
@@ -204,6 +221,17 @@ class AikFactory {
         JsonAnswer(api_.Post("/v1/aik/challenges/" + id + "/activation", admin_authorization_, activation_body), 200,
                    "POST /v1/aik/challenges/{id}/activation"));
     return StringField(activation, "chain_pem");
+  }
+
+  TPM2B_PUBLIC AikTemplate(unsigned index) const {
+    if (plan_.aik_algorithm == AikAlgorithm::kRsa2048) {
+      TPM2B_PUBLIC rsa = RsaAikTemplate();
+      Label(rsa.publicArea.unique.rsa, index);
+      return rsa;
+    }
+    TPM2B_PUBLIC ecc = vtpm::AikTemplate();
+    Label(ecc.publicArea.unique.ecc.x, index);
+    return ecc;
   }
 
   ESYS_CONTEXT* const esys_;

@@ -1,7 +1,8 @@
 #pragma once
 // The evidence vtpmd_attest_loadgen replays, made ahead in a guest's vTPM: AIKs
-// that are primary keys of the endorsement hierarchy (made distinct by their index
-// in the template's unique field), each enrolled with vtpmd's privacy CA by
+// (ECDSA P-256, or RSA-2048 with RSASSA as tpm2_createak makes by default) that are
+// primary keys of the endorsement hierarchy (made distinct by their index in the
+// template's unique field), each enrolled with vtpmd's privacy CA by
 // credential activation with the vTPM's persistent RSA EK and then quoting
 // sha256:0,1,2,16 over random nonces. Made ahead because a quote can be submitted
 // only once, and only after the ones its AIK made before it (the server keeps
@@ -15,6 +16,8 @@
 
 namespace vtpmd::bench {
 
+enum class AikAlgorithm { kEccP256, kRsa2048 };
+
 struct EvidencePlan {
   std::string host;  // vtpmd, loopback
   unsigned port = 0;
@@ -23,6 +26,7 @@ struct EvidencePlan {
   std::string tcti;  // the instance's vTPM, as GET /v1/instances/{id} gives it in attach.tcti
   unsigned aiks = 0;
   unsigned quotes_per_aik = 0;
+  AikAlgorithm aik_algorithm = AikAlgorithm::kEccP256;
 };
 
 // One AIK's quotes as pieces of POST /v1/attestations bodies: a body is the
