@@ -151,7 +151,7 @@ for aik in dict.fromkeys(r['aik'] for r in runs if r['window_ms']):
     on = max(within or batched, key=lambda r: r['aps'])
     met = on['aps'] >= 5000 and on['p99_ms'] <= on['window_ms'] + 250
     w(f'{aik_names[aik]} AIKs: target ≥ 5,000/s with p99 ≤ {on["window_ms"] + 250} ms **{"met" if met else "not met"}** '
-      f'(best batched run {"within the latency target" if within else "(none within the latency target)"}: '
+      f'(best batched run{" within the latency target" if within else ", none within the latency target"}: '
       f'{n(on["aps"])}/s = {on["aps"] / 5000:.2f} of the rate at {on["connections"]} connections, p99 {on["p99_ms"]:.0f} ms).')
     w('')
 best_on = max((r for r in runs if r['window_ms'] and r['aik'] == off['aik']), key=lambda r: r['aps'])
