@@ -19,7 +19,6 @@
 #include <boost/json/object.hpp>
 
 #include <functional>
-#include <map>
 #include <chrono>
 #include <memory>
 #include <mutex>
