@@ -1,5 +1,9 @@
 #include "ca/aik_enrollment.h"
 
+#include <future>
+#include <memory>
+#include <utility>
+
 #include "ca/aik_certificate.h"
 #include "ca/aik_public.h"
 #include "ca/credential_file.h"
@@ -13,6 +17,12 @@
 
 namespace vtpmd::ca {
 namespace {
+
+// What an activation's durable callback answers with.
+struct Activation {
+  AikCertificateRequest request;
+  Enrollment enrollment;
+};
 
 // As long as the largest digest a TPM credential may carry (SHA-256's).
 constexpr std::size_t kSecretSize = 32;
@@ -118,57 +128,86 @@ Result<IssuedChallenge> AikEnrollment::Challenge(const EndorsementClaim& claim, 
                          .expires_at = expires_at};
 }
 
-Result<Enrollment> AikEnrollment::Activate(std::string_view challenge_id, ByteView secret) {
+void AikEnrollment::Activate(std::string_view challenge_id, ByteView secret, ActivationDone done) {
   const TimePoint now = clock_.Now();
   Result<PendingChallenge> taken = pending_.Take(challenge_id, now);
   if (!taken.ok()) {
-    if (taken.error().code() != ErrorCode::kNotFound) return taken.error();
-    VTPMD_ASSIGN_OR_RETURN(bool used, WasUsed(store_, challenge_id));
-    if (used) return FailedPrecondition("the AIK challenge was already used");
-    return NotFound("no AIK challenge " + std::string(challenge_id) +
-                    " is pending (challenges do not survive a restart of vtpmd; request a new one)");
+    if (taken.error().code() != ErrorCode::kNotFound) return done(taken.error());
+    Result<bool> used = WasUsed(store_, challenge_id);
+    if (!used.ok()) return done(used.error());
+    if (*used) return done(FailedPrecondition("the AIK challenge was already used"));
+    return done(NotFound("no AIK challenge " + std::string(challenge_id) +
+                         " is pending (challenges do not survive a restart of vtpmd; request a new one)"));
   }
-  Result<Enrollment> outcome = Use(challenge_id, *taken, secret, now);
+  // Once Use() returns, the attempt is committed: a later one finds it recorded.
+  Use(challenge_id, *taken, secret, now, std::move(done));
   pending_.Forget(challenge_id);
-  return outcome;
 }
 
-Result<Enrollment> AikEnrollment::Use(std::string_view challenge_id, const PendingChallenge& challenge, ByteView secret,
-                                      TimePoint now) {
-  VTPMD_ASSIGN_OR_RETURN(Bytes offered_hash, Sha256(secret));
-  std::optional<Error> refusal = Refusal(challenge, now, offered_hash);
+Result<Enrollment> AikEnrollment::Activate(std::string_view challenge_id, ByteView secret) {
+  std::promise<Result<Enrollment>> answered;
+  std::future<Result<Enrollment>> answer = answered.get_future();
+  Activate(challenge_id, secret, [&answered](Result<Enrollment> outcome) { answered.set_value(std::move(outcome)); });
+  return answer.get();
+}
+
+void AikEnrollment::Use(std::string_view challenge_id, const PendingChallenge& challenge, ByteView secret,
+                        TimePoint now, ActivationDone done) {
+  Result<Bytes> offered_hash = Sha256(secret);
+  if (!offered_hash.ok()) return done(offered_hash.error());
+  std::optional<Error> refusal = Refusal(challenge, now, *offered_hash);
   if (!refusal && challenge.host_signed && host_signer_ == nullptr) {
     refusal = FailedPrecondition("the host signing key this challenge was made for is gone");
   }
   if (refusal) {
-    VTPMD_RETURN_IF_ERROR(
-        store_.Transaction([&] { return RecordUse(store_, challenge_id, challenge, "refused", "", now); }));
-    return *refusal;
+    Status recorded = store_.Transaction([&] { return RecordUse(store_, challenge_id, challenge, "refused", "", now); },
+                                         [done, refusal = *refusal](Status flushed) {
+                                           done(flushed.ok() ? refusal : std::move(flushed).error());
+                                         });
+    if (!recorded.ok()) done(std::move(recorded).error());
+    return;
   }
-  VTPMD_ASSIGN_OR_RETURN(AikPublic aik, AikPublic::Recall(challenge.aik_public));
-  const AikCertificateRequest request{.aik_public = aik.area(),
-                                      .aik_name = aik.name(),
-                                      .vm_id = challenge.vm_id,
-                                      .instance_id = challenge.instance_id,
-                                      .host_name = challenge.host_name,
-                                      .platform = challenge.platform,
-                                      .validity = policy_.aik_validity,
-                                      .not_after_limit = challenge.ek_not_after};
-  // Signing (inside the platform TPM, for a host-signed AIK) happens outside the
-  // store's lock. This attempt alone holds the challenge, so the certificate is
-  // recorded unless the store fails, and then it never leaves this function.
+  Result<AikPublic> aik = AikPublic::Recall(challenge.aik_public);
+  if (!aik.ok()) return done(std::move(aik).error());
+  // Shared: the durable callback is copyable, the certificate is not.
+  auto activation = std::make_shared<Activation>();
+  activation->request = AikCertificateRequest{.aik_public = aik->area(),
+                                              .aik_name = aik->name(),
+                                              .vm_id = challenge.vm_id,
+                                              .instance_id = challenge.instance_id,
+                                              .host_name = challenge.host_name,
+                                              .platform = challenge.platform,
+                                              .validity = policy_.aik_validity,
+                                              .not_after_limit = challenge.ek_not_after};
+  Result<Enrollment> certified = Certify(challenge, activation->request);
+  if (!certified.ok()) return done(std::move(certified).error());
+  activation->enrollment = std::move(certified).value();
+  const Enrollment& enrollment = activation->enrollment;
+  Status recorded = store_.Transaction(
+      [&]() -> Status {
+        VTPMD_RETURN_IF_ERROR(RecordUse(store_, challenge_id, challenge, "activated", enrollment.serial, now));
+        VTPMD_RETURN_IF_ERROR(
+            RecordAikCertificate(store_, privacy_ca_, activation->request, enrollment.certificate.get()));
+        const std::string_view kind = challenge.platform ? kPlatformAikKind : kAikKind;
+        return issued_ ? issued_(enrollment.certificate.get(), enrollment.serial, enrollment.instance_id, kind) : Ok();
+      },
+      [done, activation](Status flushed) {
+        if (!flushed.ok()) return done(std::move(flushed).error());
+        done(std::move(activation->enrollment));
+      });
+  if (!recorded.ok()) done(std::move(recorded).error());
+}
+
+// Signing (inside the platform TPM, for a host-signed AIK) happens outside the
+// store's lock. This attempt alone holds the challenge, so the certificate is
+// recorded unless the store fails, and then it is never handed out.
+Result<Enrollment> AikEnrollment::Certify(const PendingChallenge& challenge, const AikCertificateRequest& request) {
   Enrollment enrollment;
   VTPMD_ASSIGN_OR_RETURN(enrollment.certificate, SignAikCertificate(privacy_ca_, request, clock_, rng_,
                                                                     challenge.host_signed ? host_signer_ : nullptr));
   enrollment.host_signed = challenge.host_signed;
   enrollment.instance_id = challenge.instance_id;
   VTPMD_ASSIGN_OR_RETURN(enrollment.serial, SerialHex(enrollment.certificate.get()));
-  VTPMD_RETURN_IF_ERROR(store_.Transaction([&]() -> Status {
-    VTPMD_RETURN_IF_ERROR(RecordUse(store_, challenge_id, challenge, "activated", enrollment.serial, now));
-    VTPMD_RETURN_IF_ERROR(RecordAikCertificate(store_, privacy_ca_, request, enrollment.certificate.get()));
-    const std::string_view kind = challenge.platform ? kPlatformAikKind : kAikKind;
-    return issued_ ? issued_(enrollment.certificate.get(), enrollment.serial, enrollment.instance_id, kind) : Ok();
-  }));
   return enrollment;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "ca/aik_certificate.h"
 #include "ca/credential_blob.h"
 #include "ca/ek_certificate_verifier.h"
 #include "ca/issuer.h"
@@ -98,15 +99,22 @@ class AikEnrollment {
   // kResourceExhausted.
   Result<IssuedChallenge> Challenge(const EndorsementClaim& claim, ByteView aik_public);
 
+  using ActivationDone = std::function<void(Result<Enrollment>)>;
   // The secret must match, in time, once: any attempt uses the challenge up. Issued
   // challenges are held in memory (ca/pending_challenges.h); used ones are recorded.
+  // `done` gets the answer once that record (with the certificate, or the refusal)
+  // is on stable storage: on the store's flusher thread, or before this returns. So
+  // the caller's thread never waits for the disk.
+  void Activate(std::string_view challenge_id, ByteView secret, ActivationDone done);
+  // The same, waiting for the answer; not from a durable callback.
   Result<Enrollment> Activate(std::string_view challenge_id, ByteView secret);
 
  private:
   Result<TPMT_PUBLIC> EndorsementKey(const EndorsementClaim& claim) const;
   // The activation proper, by the one attempt that took the challenge.
-  Result<Enrollment> Use(std::string_view challenge_id, const PendingChallenge& challenge, ByteView secret,
-                         TimePoint now);
+  void Use(std::string_view challenge_id, const PendingChallenge& challenge, ByteView secret, TimePoint now,
+           ActivationDone done);
+  Result<Enrollment> Certify(const PendingChallenge& challenge, const AikCertificateRequest& request);
 
   Store& store_;
   const Issuer& privacy_ca_;

@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace vtpmd {
 namespace {
@@ -25,6 +28,17 @@ Result<std::unique_ptr<GroupSync>> GroupSync::Open(const std::filesystem::path& 
   UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid() || ::fsync(dir.get()) != 0) return IoError("syncing", directory);
   return std::unique_ptr<GroupSync>(new GroupSync(std::move(file)));
+}
+
+GroupSync::GroupSync(UniqueFd wal) : wal_(std::move(wal)), flusher_([this] { FlushLoop(); }) {}
+
+GroupSync::~GroupSync() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_one();
+  flusher_.join();
 }
 
 std::uint64_t GroupSync::Committed() {
@@ -47,27 +61,67 @@ Status GroupSync::Flush() const {
 
 Status GroupSync::WaitDurable(std::uint64_t commit) {
   std::unique_lock lock(mu_);
-  while (durable_ < commit) {
-    if (!failure_.ok()) return failure_;
-    if (flushing_) {
-      flushed_.wait(lock);
-      continue;
+  if (commit > wanted_) {
+    wanted_ = commit;
+    work_.notify_one();
+  }
+  flushed_.wait(lock, [&] { return durable_ >= commit || !failure_.ok(); });
+  return durable_ >= commit ? Ok() : failure_;
+}
+
+void GroupSync::WhenDurable(std::uint64_t commit, DurableCallback callback) {
+  Status known;
+  {
+    std::lock_guard lock(mu_);
+    if (durable_ < commit && failure_.ok()) {
+      callbacks_.emplace(commit, std::move(callback));
+      if (commit > wanted_) {
+        wanted_ = commit;
+        work_.notify_one();
+      }
+      return;
     }
-    flushing_ = true;
+    if (durable_ < commit) known = failure_;
+  }
+  callback(std::move(known));
+}
+
+void GroupSync::Settle() {
+  std::unique_lock lock(mu_);
+  flushed_.wait(lock, [this] { return callbacks_.empty() && !calling_back_; });
+}
+
+void GroupSync::FlushLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    work_.wait(lock, [this] { return stopping_ || HasWorkLocked(); });
+    if (!HasWorkLocked()) break;  // stopping, with nothing left to flush
     // Every commit numbered so far is already in the log's page cache.
     const std::uint64_t covered = committed_;
     lock.unlock();
     Status flushed = Flush();
     lock.lock();
-    flushing_ = false;
     if (flushed.ok()) {
       durable_ = std::max(durable_, covered);
     } else {
       failure_ = std::move(flushed);
     }
+    // After a failure every callback learns of it, whatever its commit.
+    const auto end = failure_.ok() ? callbacks_.upper_bound(durable_) : callbacks_.end();
+    std::vector<DurableCallback> ready;
+    for (auto it = callbacks_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+    callbacks_.erase(callbacks_.begin(), end);
+    const Status outcome = failure_;
+    flushed_.notify_all();
+    if (ready.empty()) continue;
+    calling_back_ = true;
+    lock.unlock();
+    for (DurableCallback& callback : ready) callback(outcome);
+    ready.clear();  // what they captured goes before Settle() returns
+    lock.lock();
+    calling_back_ = false;
     flushed_.notify_all();
   }
-  return Ok();
 }
 
 }  // namespace vtpmd

@@ -160,6 +160,9 @@ Result<std::unique_ptr<Store>> Store::OpenUri(const std::string& uri, bool in_me
 }
 
 Store::~Store() {
+  // Flushes and calls back what is waited for while the log is still there: closing
+  // the last connection checkpoints the log and deletes it.
+  group_sync_.reset();
   for (auto& [sql, stmt] : idle_statements_) sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);
 }

@@ -4,7 +4,8 @@
 // One connection is shared by every thread, so a statement holds the store's lock
 // for as long as it lives: nobody reads another thread's half-done transaction or
 // writes into it. Commits are durable before Transaction() returns (unless the
-// caller asks for less), flushed in groups (core/group_sync.h) outside the lock.
+// caller asks for less, or for a callback once they are), flushed in groups by
+// core/group_sync.h outside the lock.
 
 #include <sqlite3.h>
 
@@ -115,25 +116,40 @@ class Store {
   // whatever `durability` says.
   template <typename Fn>
   Status Transaction(Fn&& body, Durability durability = Durability::kFlushed) {
-    std::uint64_t commit = 0;
-    std::vector<std::function<void()>> after_durable;
-    {
-      std::lock_guard lock(mu_);
-      VTPMD_RETURN_IF_ERROR(ExecLocked("BEGIN IMMEDIATE"));
-      Status status = body();
-      after_durable = std::exchange(after_durable_, {});
-      if (!status.ok()) {
-        (void)ExecLocked("ROLLBACK");
-        return status;
-      }
-      VTPMD_RETURN_IF_ERROR(ExecLocked("COMMIT"));
-      if (group_sync_) commit = group_sync_->Committed();
+    VTPMD_ASSIGN_OR_RETURN(Commit commit, CommitTransaction(std::forward<Fn>(body)));
+    if (group_sync_ && (durability == Durability::kFlushed || !commit.after_durable.empty())) {
+      VTPMD_RETURN_IF_ERROR(group_sync_->WaitDurable(commit.number));
     }
-    if (group_sync_ && (durability == Durability::kFlushed || !after_durable.empty())) {
-      VTPMD_RETURN_IF_ERROR(group_sync_->WaitDurable(commit));
-    }
-    for (const auto& callback : after_durable) callback();
+    for (const auto& callback : commit.after_durable) callback();
     return Ok();
+  }
+
+  // The same without waiting for the flush: an error means nothing was committed
+  // and `on_durable` never runs; Ok means it runs exactly once, with Ok once the
+  // commit is on stable storage (after the body's AfterDurable callbacks) or with
+  // the flush's error, on the store's flusher thread or before this returns. It must
+  // not wait for a flush itself.
+  template <typename Fn>
+  Status Transaction(Fn&& body, GroupSync::DurableCallback on_durable) {
+    VTPMD_ASSIGN_OR_RETURN(Commit commit, CommitTransaction(std::forward<Fn>(body)));
+    auto finish = [after_durable = std::move(commit.after_durable),
+                   on_durable = std::move(on_durable)](Status flushed) mutable {
+      if (flushed.ok()) {
+        for (const auto& callback : after_durable) callback();
+      }
+      on_durable(std::move(flushed));
+    };
+    if (group_sync_) {
+      group_sync_->WhenDurable(commit.number, std::move(finish));
+    } else {
+      finish(Ok());
+    }
+    return Ok();
+  }
+
+  // Returns once every `on_durable` handed to Transaction() before has run.
+  void SettleCallbacks() {
+    if (group_sync_) group_sync_->Settle();
   }
 
   // Inside a Transaction() body: `callback` runs once that transaction's commit is on
@@ -149,6 +165,23 @@ class Store {
   Status Configure(bool in_memory);
   Status Migrate(std::span<const Migration> migrations);
   Status ExecLocked(std::string_view sql);
+  struct Commit {
+    std::uint64_t number = 0;  // GroupSync's; 0 in memory
+    std::vector<std::function<void()>> after_durable;
+  };
+  template <typename Fn>
+  Result<Commit> CommitTransaction(Fn&& body) {
+    std::lock_guard lock(mu_);
+    VTPMD_RETURN_IF_ERROR(ExecLocked("BEGIN IMMEDIATE"));
+    Status status = body();
+    std::vector<std::function<void()>> after_durable = std::exchange(after_durable_, {});
+    if (!status.ok()) {
+      (void)ExecLocked("ROLLBACK");
+      return std::move(status).error();
+    }
+    VTPMD_RETURN_IF_ERROR(ExecLocked("COMMIT"));
+    return Commit{group_sync_ ? group_sync_->Committed() : 0, std::move(after_durable)};
+  }
   // A write that committed on its own, outside Transaction(), is made durable too.
   Status AfterAutocommitWrite();
   void Recycle(std::string sql, sqlite3_stmt* stmt);

@@ -19,6 +19,18 @@ boost::json::object ChallengeJson(const ca::IssuedChallenge& challenge) {
                              {"expires_at", Rfc3339FromUnixSeconds(ca::ToUnixSeconds(challenge.expires_at))}};
 }
 
+Result<http::HttpResponse> ActivationResponse(const app::EnrollmentService& service,
+                                              const Result<ca::Enrollment>& enrollment) {
+  if (!enrollment.ok()) return enrollment.error();
+  VTPMD_ASSIGN_OR_RETURN(std::string certificate_pem, ossl::CertificatePem(enrollment->certificate.get()));
+  VTPMD_ASSIGN_OR_RETURN(std::string chain_pem, service.ChainPem(*enrollment));
+  boost::json::object body{{"certificate_serial", enrollment->serial},
+                           {"certificate_pem", certificate_pem},
+                           {"chain_pem", chain_pem}};
+  if (!enrollment->instance_id.empty()) body["instance_id"] = enrollment->instance_id;
+  return JsonResponse(200, body);
+}
+
 }  // namespace
 
 Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authorizer, app::EnrollmentService& service) {
@@ -36,22 +48,21 @@ Status AddEnrollmentRoutes(http::Router& router, const auth::Authorizer& authori
         return response;
       }));
 
-  return router.Add(
+  // Deferred: the answer waits for the certificate's record to reach the disk, and
+  // the request's thread does not.
+  return router.AddDeferred(
       "POST", "/v1/aik/challenges/{id}/activation",
-      [&authorizer, &service, enrollers](const http::HttpRequest& request,
-                                                     const http::PathParams& params) -> Result<http::HttpResponse> {
-        VTPMD_RETURN_IF_ERROR(authorizer.Require(request, enrollers));
+      [&authorizer, &service, enrollers](const http::HttpRequest& request, const http::PathParams& params,
+                                         http::RouteCompletion done) {
+        if (auto allowed = authorizer.Require(request, enrollers); !allowed.ok()) return done(allowed.error());
         auto id = CanonicalUuid(params.Get("id"));
-        if (!id.ok()) return id.error().WithContext("challenge id");
-        VTPMD_ASSIGN_OR_RETURN(ActivationRequest parsed, ParseActivationRequest(request));
-        VTPMD_ASSIGN_OR_RETURN(ca::Enrollment enrollment, service.Activate(*id, parsed.secret));
-        VTPMD_ASSIGN_OR_RETURN(std::string certificate_pem, ossl::CertificatePem(enrollment.certificate.get()));
-        VTPMD_ASSIGN_OR_RETURN(std::string chain_pem, service.ChainPem(enrollment));
-        boost::json::object body{{"certificate_serial", enrollment.serial},
-                                 {"certificate_pem", certificate_pem},
-                                 {"chain_pem", chain_pem}};
-        if (!enrollment.instance_id.empty()) body["instance_id"] = enrollment.instance_id;
-        return JsonResponse(200, body);
+        if (!id.ok()) return done(id.error().WithContext("challenge id"));
+        auto parsed = ParseActivationRequest(request);
+        if (!parsed.ok()) return done(parsed.error());
+        service.Activate(*id, parsed->secret,
+                         [&service, done = std::move(done)](Result<ca::Enrollment> enrollment) {
+                           done(ActivationResponse(service, enrollment));
+                         });
       });
 }
 

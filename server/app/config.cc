@@ -215,7 +215,7 @@ Options (also accepted as keys of the JSON config file, without "--"):
   --ca-algorithm ALG        ecdsa-p256 (default), ecdsa-p384 or rsa-3072 (first start only)
   --tls-dns-names A,B       DNS names in the host TLS certificate (default localhost)
   --tls-ip-addresses A,B    IP addresses in the host TLS certificate (default 127.0.0.1,::1)
-  --threads N               I/O threads (default: 8 per core)
+  --threads N               I/O threads (default: 2 per core)
   --header-limit BYTES      --body-limit BYTES   --read-timeout S   --idle-timeout S
   --max-pipelined N         --max-connections N  --access-log true|false
   --ready-file FILE         write {"url","port","admin_token_file"} once listening

@@ -154,6 +154,13 @@ Result<ca::IssuedChallenge> EnrollmentService::ChallengePlatform(X509* ek_certif
   return Audited(enrollment_->Challenge(claim, aik_public), "platform challenge");
 }
 
+void EnrollmentService::Activate(std::string_view challenge_id, const SecretBytes& secret,
+                                 ca::AikEnrollment::ActivationDone done) {
+  enrollment_->Activate(challenge_id, secret.view(), [done = std::move(done)](Result<ca::Enrollment> outcome) {
+    done(Audited(std::move(outcome), "activation"));
+  });
+}
+
 Result<ca::Enrollment> EnrollmentService::Activate(std::string_view challenge_id, const SecretBytes& secret) {
   return Audited(enrollment_->Activate(challenge_id, secret.view()), "activation");
 }

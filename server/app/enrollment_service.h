@@ -41,6 +41,8 @@ class EnrollmentService {
   // The host's own AIK: the same protocol, named after the host.
   Result<ca::IssuedChallenge> ChallengePlatform(X509* ek_certificate, const TPMT_PUBLIC& ek_public, ByteView aik_public,
                                                 std::string host_name);
+  // See ca::AikEnrollment::Activate: `done` runs once the outcome is durable.
+  void Activate(std::string_view challenge_id, const SecretBytes& secret, ca::AikEnrollment::ActivationDone done);
   Result<ca::Enrollment> Activate(std::string_view challenge_id, const SecretBytes& secret);
   // The issued certificate and its issuers up to the root, as PEM.
   Result<std::string> ChainPem(const ca::Enrollment& enrollment) const;

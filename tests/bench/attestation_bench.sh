@@ -21,9 +21,9 @@
 #
 # usage: tests/bench/attestation_bench.sh BUILD_DIR OUT.md [DURATION=10] [CONNECTIONS=512]
 #   env: OFF_CONNECTIONS=64 OFF_DURATION=DURATION OFF_PARALLEL_CONNECTIONS=256 LOADGEN_THREADS=1
-#        PLATFORM_LATENCY_MS=200 WINDOW_MS=20 AIKS=ecc
+#        PLATFORM_LATENCY_MS=200 WINDOW_MS=20 AIKS=ecc VTPMD_THREADS (vtpmd's --threads; its default unless set)
 set -euo pipefail
-[[ $# -ge 2 ]] || { sed -n '2,22p' "$0" >&2; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,24p' "$0" >&2; exit 2; }
 build=$(realpath "$1") out=$2 duration=${3:-10} connections=${4:-512}
 off_connections=${OFF_CONNECTIONS:-64} off_duration=${OFF_DURATION:-$duration}
 off_parallel_connections=${OFF_PARALLEL_CONNECTIONS:-256}
@@ -61,7 +61,7 @@ run() {  # TAG WINDOW_MS MAX_IN_FLIGHT CONNECTIONS DURATION AIK: results into $w
   data="$work/data-$tag"
   "$vtpmd" --data-dir "$data" --socket-dir "$work/sockets-$tag" --listen 127.0.0.1:0 \
     --ready-file "$work/ready-$tag.json" --platform-quote-latency-ms "$latency_ms" --deep-quote-window-ms "$window" \
-    --deep-quote-max-in-flight "$in_flight" --max-connections 8192 2>"$work/vtpmd-$tag.log" &
+    --deep-quote-max-in-flight "$in_flight" --max-connections 8192 ${VTPMD_THREADS:+--threads "$VTPMD_THREADS"} 2>"$work/vtpmd-$tag.log" &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 600); do [[ -s "$work/ready-$tag.json" ]] && break; sleep 0.1; done
@@ -118,7 +118,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 LOAD_BEFORE=$load_before LOAD_AFTER=$load_after CORES=$(nproc) LATENCY=$latency_ms WARMUP=$warmup \
 MODEL=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1) \
-REPRODUCE="AIKS=$aiks tests/bench/attestation_bench.sh $1 $2 $duration $connections" \
+REPRODUCE="AIKS=$aiks ${VTPMD_THREADS:+VTPMD_THREADS=$VTPMD_THREADS }tests/bench/attestation_bench.sh $1 $2 $duration $connections" \
   python3 - "$work" "$out" <<'PY'
 import json, os, sys
 work, out = sys.argv[1:3]

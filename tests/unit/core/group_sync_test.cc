@@ -64,5 +64,67 @@ TEST_F(GroupSyncTest, AFailedFlushIsFinal) {
   EXPECT_TRUE((*sync)->WaitDurable(before).ok()) << "what was flushed stays flushed";
 }
 
+TEST_F(GroupSyncTest, EveryCallbackRunsOnceItsCommitIsFlushed) {
+  auto sync = GroupSync::Open(wal());
+  ASSERT_TRUE(sync.ok()) << sync.error().message();
+  std::atomic<int> durable = 0;
+  std::atomic<int> failed = 0;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        (*sync)->WhenDurable((*sync)->Committed(), [&](Status flushed) { ++(flushed.ok() ? durable : failed); });
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  (*sync)->Settle();
+  EXPECT_EQ(durable.load(), 200);
+  EXPECT_EQ(failed.load(), 0);
+}
+
+TEST_F(GroupSyncTest, ACallbackForAFlushedCommitRunsAtOnce) {
+  auto sync = GroupSync::Open(wal());
+  ASSERT_TRUE(sync.ok());
+  const std::uint64_t commit = (*sync)->Committed();
+  ASSERT_TRUE((*sync)->WaitDurable(commit).ok());
+  const std::thread::id caller = std::this_thread::get_id();
+  std::thread::id ran_on;
+  (*sync)->WhenDurable(commit, [&](Status flushed) {
+    EXPECT_TRUE(flushed.ok());
+    ran_on = std::this_thread::get_id();
+  });
+  EXPECT_EQ(ran_on, caller);
+}
+
+TEST_F(GroupSyncTest, DestroyingFlushesWhatCallbacksWaitFor) {
+  auto sync = GroupSync::Open(wal());
+  ASSERT_TRUE(sync.ok());
+  int durable = 0;
+  for (int i = 0; i < 3; ++i) {
+    (*sync)->WhenDurable((*sync)->Committed(), [&](Status flushed) { durable += flushed.ok() ? 1 : 0; });
+  }
+  sync->reset();
+  EXPECT_EQ(durable, 3);
+}
+
+TEST_F(GroupSyncTest, AFailedFlushReachesEveryCallback) {
+  auto sync = GroupSync::Open(wal());
+  ASSERT_TRUE(sync.ok());
+  std::filesystem::remove(wal());
+  std::atomic<int> failed = 0;
+  (*sync)->WhenDurable((*sync)->Committed(), [&](Status flushed) { failed += flushed.ok() ? 0 : 1; });
+  EXPECT_FALSE((*sync)->WaitDurable((*sync)->Committed()).ok());
+  // Known to have failed: the callback runs at once, with the error.
+  bool told = false;
+  (*sync)->WhenDurable((*sync)->Committed(), [&](Status flushed) {
+    told = true;
+    EXPECT_FALSE(flushed.ok());
+  });
+  EXPECT_TRUE(told);
+  sync->reset();
+  EXPECT_EQ(failed.load(), 1);
+}
+
 }  // namespace
 }  // namespace vtpmd

@@ -243,6 +243,59 @@ TEST(Store, ConcurrentTransactionsOnAFileAreAllDurable) {
   std::filesystem::remove_all(directory);
 }
 
+TEST(Store, ATransactionCanHandOverWhatToDoOnceDurable) {
+  const auto directory = std::filesystem::temp_directory_path() / ("vtpmd-store-async-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  std::atomic<int> durable = 0;
+  std::atomic<int> after_durable = 0;
+  std::atomic<int> out_of_order = 0;
+  {
+    auto opened = Store::Open(directory / "store.db", kTwoSteps);
+    ASSERT_TRUE(opened.ok()) << opened.error().message();
+    Store& store = **opened;
+    for (int i = 0; i < 30; ++i) {
+      Status committed = store.Transaction(
+          [&]() -> Status {
+            VTPMD_ASSIGN_OR_RETURN(auto insert, store.Prepare("INSERT INTO t(name) VALUES(?)"));
+            store.AfterDurable([&] { ++after_durable; });
+            return insert.Bind(1, std::to_string(i)).Run();
+          },
+          [&](Status flushed) {
+            // The body's own callbacks come first.
+            if (after_durable.load() <= durable.load()) ++out_of_order;
+            if (flushed.ok()) ++durable;
+          });
+      ASSERT_TRUE(committed.ok());
+    }
+    // A body that fails commits nothing and never calls back.
+    Status failed = store.Transaction([]() -> Status { return InvalidArgument("changed its mind"); },
+                                      [&](Status) { ++out_of_order; });
+    EXPECT_FALSE(failed.ok());
+  }  // closing the store flushes and calls back what is pending
+  EXPECT_EQ(durable.load(), 30);
+  EXPECT_EQ(after_durable.load(), 30);
+  EXPECT_EQ(out_of_order.load(), 0);
+  auto reopened = Store::Open(directory / "store.db", kTwoSteps);
+  ASSERT_TRUE(reopened.ok());
+  auto count = (*reopened)->Prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Int(0), 30);
+  std::filesystem::remove_all(directory);
+}
+
+TEST(Store, InMemoryTheDurableCallbackRunsBeforeTransactionReturns) {
+  auto opened = Store::OpenInMemory(kTwoSteps);
+  ASSERT_TRUE(opened.ok());
+  bool called = false;
+  Status committed = (*opened)->Transaction([]() -> Status { return Ok(); }, [&](Status flushed) {
+    called = flushed.ok();
+  });
+  ASSERT_TRUE(committed.ok());
+  EXPECT_TRUE(called);
+}
+
 // What a reader that keeps rows in memory relies on: every insert, update and
 // delete of a table counts, whoever made it and whether or not it committed, and
 // changes to other tables do not.
