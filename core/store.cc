@@ -194,10 +194,12 @@ Status Store::Configure(bool in_memory) {
     // shared-memory WAL index per transaction, and no other process can read or
     // change the store while vtpmd runs. Must precede the switch to WAL.
     VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA locking_mode=EXCLUSIVE"));
-    // Attestation results are about 7 KB: on 16 KB pages one rarely spills into an
-    // overflow page, and a commit writes a quarter of the WAL frames. Takes effect
-    // only when the database is created.
-    VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA page_size=16384"));
+    // 4 KB pages, not larger: they would keep a ~7 KB attestation result out of
+    // overflow pages, but a commit writes every page it changed whole, and most
+    // commits are small. An AIK activation changes about 18 pages: 72 KB of log on
+    // 4 KB pages, 290 KB on 16 KB ones, which gained attestations nothing measurable
+    // (docs/benchmarks.md). Takes effect only when the database is created.
+    VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA page_size=4096"));
     // WAL with synchronous=NORMAL: SQLite does not sync at commit; GroupSync does,
     // before a commit is reported, so it survives power loss and kill -9.
     VTPMD_RETURN_IF_ERROR(ExecLocked("PRAGMA journal_mode=WAL"));
