@@ -111,6 +111,23 @@ Status VerifyAll(const IssuerMap& issuers, const Clock& clock) {
   return Ok();
 }
 
+// What ChainPem appends to a leaf issued by each role: its certificate, then the
+// root's for an issuer under the root.
+Result<std::map<IssuerRole, std::string>> IssuerChainPems(const IssuerMap& issuers) {
+  std::map<IssuerRole, std::string> pems;
+  for (const auto& [role, issuer] : issuers) {
+    VTPMD_ASSIGN_OR_RETURN(std::string chain, ossl::CertificatePem(issuer.certificate.get()));
+    if (!IsSelfSignedRole(role)) {
+      const auto root = issuers.find(IssuerRole::kRoot);
+      if (root == issuers.end()) return Internal("the CA hierarchy has no root");
+      VTPMD_ASSIGN_OR_RETURN(std::string root_pem, ossl::CertificatePem(root->second.certificate.get()));
+      chain += root_pem;
+    }
+    pems.emplace(role, std::move(chain));
+  }
+  return pems;
+}
+
 std::vector<const Issuer*> Pointers(const IssuerMap& issuers) {
   std::vector<const Issuer*> out;
   out.reserve(issuers.size());
@@ -133,7 +150,8 @@ Result<std::unique_ptr<CaHierarchy>> CaHierarchy::LoadOrCreate(Store& store, con
     VTPMD_RETURN_IF_ERROR(CompleteStoredIssuers(issuers, store, data_key, options, clock, rng));
   }
   VTPMD_RETURN_IF_ERROR(VerifyAll(issuers, clock));
-  return std::unique_ptr<CaHierarchy>(new CaHierarchy(std::move(issuers), first_start));
+  VTPMD_ASSIGN_OR_RETURN(auto issuer_chain_pems, IssuerChainPems(issuers));
+  return std::unique_ptr<CaHierarchy>(new CaHierarchy(std::move(issuers), std::move(issuer_chain_pems), first_start));
 }
 
 Result<const Issuer*> CaHierarchy::issuer(IssuerRole role) const {
@@ -145,16 +163,12 @@ Result<const Issuer*> CaHierarchy::issuer(IssuerRole role) const {
 std::vector<const Issuer*> CaHierarchy::issuers() const { return Pointers(issuers_); }
 
 Result<std::string> CaHierarchy::ChainPem(X509* leaf, IssuerRole issued_by) const {
-  VTPMD_ASSIGN_OR_RETURN(std::string chain, ossl::CertificatePem(leaf));
-  VTPMD_ASSIGN_OR_RETURN(const Issuer* issuer, this->issuer(issued_by));
-  VTPMD_ASSIGN_OR_RETURN(std::string issuer_pem, ossl::CertificatePem(issuer->certificate.get()));
-  chain += issuer_pem;
-  if (!IsSelfSignedRole(issued_by)) {
-    VTPMD_ASSIGN_OR_RETURN(const Issuer* root, this->issuer(IssuerRole::kRoot));
-    VTPMD_ASSIGN_OR_RETURN(std::string root_pem, ossl::CertificatePem(root->certificate.get()));
-    chain += root_pem;
+  const auto issuers = issuer_chain_pems_.find(issued_by);
+  if (issuers == issuer_chain_pems_.end()) {
+    return NotFound("CA issuer '" + RoleName(issued_by) + "' is not part of this hierarchy");
   }
-  return chain;
+  VTPMD_ASSIGN_OR_RETURN(std::string chain, ossl::CertificatePem(leaf));
+  return chain + issuers->second;
 }
 
 }  // namespace vtpmd::ca

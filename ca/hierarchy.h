@@ -41,10 +41,14 @@ class CaHierarchy {
   bool created_now() const { return created_now_; }
 
  private:
-  CaHierarchy(std::map<IssuerRole, Issuer> issuers, bool created_now)
-      : issuers_(std::move(issuers)), created_now_(created_now) {}
+  CaHierarchy(std::map<IssuerRole, Issuer> issuers, std::map<IssuerRole, std::string> issuer_chain_pems,
+              bool created_now)
+      : issuers_(std::move(issuers)), issuer_chain_pems_(std::move(issuer_chain_pems)), created_now_(created_now) {}
 
   std::map<IssuerRole, Issuer> issuers_;
+  // Encoded once: issuers never change after loading, and every chain handed out
+  // (each AIK and EK certificate issued) ends with one of these.
+  std::map<IssuerRole, std::string> issuer_chain_pems_;
   bool created_now_;
 };
 

@@ -154,6 +154,22 @@ TEST_F(CaHierarchyTest, FirstStartCreatesAndRestartReloadsTheSameIssuers) {
   EXPECT_EQ(CountRows(*store, "SELECT COUNT(*) FROM certificates"), 6) << "a plain restart issues nothing";
 }
 
+TEST_F(CaHierarchyTest, AChainIsTheLeafThenItsIssuerThenTheRoot) {
+  std::unique_ptr<Store> store = OpenStore(dir_);
+  std::unique_ptr<CaHierarchy> hierarchy = MustLoad(*store, options_, 1);
+  ASSERT_NE(hierarchy, nullptr);
+  auto pem = [&](IssuerRole role) { return ossl::CertificatePem(Get(*hierarchy, role).certificate.get()).value(); };
+  X509* const leaf = Get(*hierarchy, IssuerRole::kHostTls).certificate.get();
+  const std::string leaf_pem = ossl::CertificatePem(leaf).value();
+
+  auto under_privacy_ca = hierarchy->ChainPem(leaf, IssuerRole::kPrivacyCa);
+  ASSERT_TRUE(under_privacy_ca.ok()) << under_privacy_ca.error().message();
+  EXPECT_EQ(*under_privacy_ca, leaf_pem + pem(IssuerRole::kPrivacyCa) + pem(IssuerRole::kRoot));
+  auto under_root = hierarchy->ChainPem(leaf, IssuerRole::kRoot);
+  ASSERT_TRUE(under_root.ok());
+  EXPECT_EQ(*under_root, leaf_pem + pem(IssuerRole::kRoot));
+}
+
 TEST_F(CaHierarchyTest, ProfilesMatchTheTrustModel) {
   std::unique_ptr<Store> store = OpenStore(dir_);
   std::unique_ptr<CaHierarchy> hierarchy = MustLoad(*store, options_, 1);
